@@ -1,0 +1,41 @@
+# The two commands: `make demo` and `make test`. Each sets up its own venv from
+# the lock file, so a fresh clone needs nothing but python3.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test setup lint format lock bench evaluate clean
+
+demo: $(STAMP)
+	$(BIN)/rapport demo
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Re-resolve the lock after changing dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra dev \
+		--python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) warehouse .rapport dbt_project/target dbt_project/logs
