@@ -1,0 +1,76 @@
+{#- Staging select over a raw Salesforce table that may be incomplete.
+
+    Orgs differ: an export may lack an object (no Task.csv) or a field (no
+    CallType). Rather than fail the build, a missing table gives an empty,
+    correctly typed relation and a missing column gives typed nulls, so every
+    downstream signal that depends on it becomes null and confidence drops.
+
+    columns: a list of [source_column, alias, type], type one of
+    string, int, float, boolean, date, timestamp. -#}
+{% macro salesforce_staging(table_name, columns) -%}
+    {%- set source_relation = source('salesforce', table_name) -%}
+    {%- set relation = adapter.get_relation(
+            database=source_relation.database,
+            schema=source_relation.schema,
+            identifier=source_relation.identifier) if execute else none -%}
+    {%- set available = [] -%}
+    {%- if relation is not none -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do available.append(column.name | lower) -%}
+        {%- endfor -%}
+    {%- endif %}
+select
+    {%- for source_column, alias, type in columns %}
+    {% if source_column in available -%}
+        cast({{ adapter.quote(source_column) }} as {{ rapport_type(type) }})
+    {%- else -%}
+        cast(null as {{ rapport_type(type) }})
+    {%- endif %} as {{ alias }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- if relation is not none %}
+from {{ source_relation }}
+    {%- if 'is_deleted' in available %}
+where not coalesce(is_deleted, false)
+    {%- endif %}
+{%- else %}
+where 1 = 0
+{%- endif %}
+{%- endmacro %}
+
+
+{#- True when the raw table exists; lets a model report an absent object as
+    missing data (lower confidence) instead of as zero activity. -#}
+{% macro source_available(table_name) -%}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set source_relation = source('salesforce', table_name) -%}
+    {%- set relation = adapter.get_relation(
+            database=source_relation.database,
+            schema=source_relation.schema,
+            identifier=source_relation.identifier) -%}
+    {{ return(relation is not none) }}
+{%- endmacro %}
+
+
+{% macro rapport_type(type) -%}
+    {{ return(adapter.dispatch('rapport_type', 'rapport')(type)) }}
+{%- endmacro %}
+
+{% macro default__rapport_type(type) -%}
+    {%- set types = {
+        'string': dbt.type_string(),
+        'int': dbt.type_bigint(),
+        'float': 'double precision',
+        'boolean': dbt.type_boolean(),
+        'date': 'date',
+        'timestamp': 'timestamp with time zone',
+    } -%}
+    {{ return(types[type]) }}
+{%- endmacro %}
+
+
+{#- A signal computed from an optional object: null when the org lacks it. -#}
+{% macro when_available(is_available, expression) -%}
+    {%- if is_available -%} {{ expression }} {%- else -%} null {%- endif -%}
+{%- endmacro %}

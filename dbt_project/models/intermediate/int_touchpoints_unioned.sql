@@ -1,0 +1,182 @@
+{#- Every interaction with an account, from every object that records one, in
+    one shape. Area lookup keys are carried along so that the editable
+    touchpoint_areas seed decides the area; a case is looked up by reason first
+    (Late Delivery is a delivery matter whatever its type), then by type. -#}
+
+with tasks as (
+    select
+        task_id as touchpoint_id,
+        'task' as source_object,
+        account_id,
+        contact_id,
+        cast(coalesce(cast(activity_date as {{ rapport_type('timestamp') }}), created_at) as {{ rapport_type('timestamp') }}) as occurred_at,
+        case when call_type = 'Inbound' then 'inbound' else 'outbound' end as direction,
+        cast(null as {{ dbt.type_string() }}) as sentiment,
+        false as is_meeting,
+        'task_subtype' as area_field_1,
+        task_subtype as area_value_1,
+        cast(null as {{ dbt.type_string() }}) as area_field_2,
+        cast(null as {{ dbt.type_string() }}) as area_value_2,
+        modified_at
+    from {{ ref('stg_salesforce__task') }}
+),
+
+events as (
+    select
+        event_id,
+        'event',
+        account_id,
+        contact_id,
+        coalesce(started_at, created_at),
+        'mutual',
+        cast(null as {{ dbt.type_string() }}),
+        true,
+        'event_type',
+        event_type,
+        null,
+        null,
+        modified_at
+    from {{ ref('stg_salesforce__event') }}
+),
+
+opportunities as (
+    select opportunity_id, account_id from {{ ref('stg_salesforce__opportunity') }}
+),
+
+cases as (
+    select * from {{ ref('stg_salesforce__case') }}
+),
+
+emails as (
+    select
+        emails.email_message_id,
+        'email_message',
+        coalesce(cases.account_id, opportunities.account_id, case when emails.related_to_id like '001%' then emails.related_to_id end),
+        cast(null as {{ dbt.type_string() }}),
+        coalesce(emails.sent_at, emails.created_at),
+        case when emails.is_incoming then 'inbound' else 'outbound' end,
+        cast(null as {{ dbt.type_string() }}),
+        false,
+        'related_to',
+        case when emails.case_id is not null then 'case' end,
+        null,
+        null,
+        emails.modified_at
+    from {{ ref('stg_salesforce__email_message') }} as emails
+    left join cases on cases.case_id = coalesce(emails.case_id, emails.related_to_id)
+    left join opportunities on opportunities.opportunity_id = emails.related_to_id
+),
+
+service_cases as (
+    select
+        case_id,
+        'case',
+        account_id,
+        contact_id,
+        created_at,
+        'inbound',
+        case when is_escalated or priority in ('High', 'Critical') then 'negative' end,
+        false,
+        'case_reason',
+        case_reason,
+        'case_type',
+        case_type,
+        modified_at
+    from cases
+),
+
+deals as (
+    select
+        opportunity_id,
+        'opportunity',
+        account_id,
+        cast(null as {{ dbt.type_string() }}),
+        case when is_closed then cast(close_date as {{ rapport_type('timestamp') }}) else created_at end,
+        case when is_won then 'mutual' else 'outbound' end,
+        case when is_won then 'positive' when is_closed then 'negative' end,
+        false,
+        null,
+        null,
+        null,
+        null,
+        modified_at
+    from {{ ref('stg_salesforce__opportunity') }}
+),
+
+orders as (
+    select
+        order_id,
+        'order',
+        account_id,
+        cast(null as {{ dbt.type_string() }}),
+        cast(effective_date as {{ rapport_type('timestamp') }}),
+        'inbound',
+        case
+            when delivered_date > promised_delivery_date then 'negative'
+            when delivered_date <= promised_delivery_date then 'positive'
+        end,
+        false,
+        null,
+        null,
+        null,
+        null,
+        modified_at
+    from {{ ref('stg_salesforce__order') }}
+),
+
+surveys as (
+    select
+        survey_response_id,
+        'survey_response',
+        account_id,
+        contact_id,
+        coalesce(responded_at, created_at),
+        'inbound',
+        case when score >= 9 then 'positive' when score >= 7 then 'neutral' when score >= 0 then 'negative' end,
+        false,
+        'touchpoint',
+        touchpoint,
+        null,
+        null,
+        modified_at
+    from {{ ref('stg_salesforce__survey_response') }}
+),
+
+unioned as (
+    select * from tasks
+    union all select * from events
+    union all select * from emails
+    union all select * from service_cases
+    union all select * from deals
+    union all select * from orders
+    union all select * from surveys
+),
+
+areas as (
+    select * from {{ ref('touchpoint_areas') }}
+)
+
+select
+    unioned.touchpoint_id,
+    unioned.source_object,
+    unioned.account_id,
+    unioned.contact_id,
+    unioned.occurred_at,
+    coalesce(first_key.area, second_key.area, fallback.area, 'sales') as area,
+    unioned.direction,
+    unioned.sentiment,
+    unioned.is_meeting,
+    unioned.modified_at as source_modified_at
+from unioned
+left join areas as first_key
+    on first_key.source_object = unioned.source_object
+    and first_key.source_field = unioned.area_field_1
+    and first_key.source_value = unioned.area_value_1
+left join areas as second_key
+    on second_key.source_object = unioned.source_object
+    and second_key.source_field = unioned.area_field_2
+    and second_key.source_value = unioned.area_value_2
+left join areas as fallback
+    on fallback.source_object = unioned.source_object
+    and fallback.source_field = '*'
+where unioned.account_id is not null

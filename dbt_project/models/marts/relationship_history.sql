@@ -1,0 +1,26 @@
+{#- One row per account per snapshot date: every run's type and scores, kept.
+    Rebuilding on the same date replaces that date's snapshot. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['account_id', 'as_of_date'],
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+) }}
+
+select
+    account_id,
+    as_of_date,
+    relationship_type,
+    strength_score,
+    confidence,
+    commitment_state,
+    is_hostage,
+    engagement_score,
+    reciprocity_score,
+    stakeholder_coverage_score,
+    experience_score,
+    moments_score,
+    commitment_score,
+    competitive_score,
+    value_score
+from {{ ref('account_relationship') }}

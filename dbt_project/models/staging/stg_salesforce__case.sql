@@ -1,0 +1,17 @@
+{{ salesforce_staging('case', [
+    ['id', 'case_id', 'string'],
+    ['account_id', 'account_id', 'string'],
+    ['contact_id', 'contact_id', 'string'],
+    ['case_number', 'case_number', 'string'],
+    ['subject', 'subject', 'string'],
+    ['type', 'case_type', 'string'],
+    ['reason', 'case_reason', 'string'],
+    ['origin', 'origin', 'string'],
+    ['priority', 'priority', 'string'],
+    ['status', 'status', 'string'],
+    ['is_closed', 'is_closed', 'boolean'],
+    ['is_escalated', 'is_escalated', 'boolean'],
+    ['created_date', 'created_at', 'timestamp'],
+    ['closed_date', 'closed_at', 'timestamp'],
+    ['system_modstamp', 'modified_at', 'timestamp'],
+]) }}

@@ -1,0 +1,15 @@
+{{ salesforce_staging('opportunity', [
+    ['id', 'opportunity_id', 'string'],
+    ['account_id', 'account_id', 'string'],
+    ['name', 'opportunity_name', 'string'],
+    ['type', 'opportunity_type', 'string'],
+    ['stage_name', 'stage_name', 'string'],
+    ['amount', 'amount', 'float'],
+    ['probability', 'probability', 'float'],
+    ['close_date', 'close_date', 'date'],
+    ['is_closed', 'is_closed', 'boolean'],
+    ['is_won', 'is_won', 'boolean'],
+    ['loss_reason_c', 'loss_reason', 'string'],
+    ['created_date', 'created_at', 'timestamp'],
+    ['system_modstamp', 'modified_at', 'timestamp'],
+]) }}
