@@ -8,6 +8,7 @@ print in logs, reprs or Prefect parameters; keep them in the environment
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -87,6 +88,8 @@ class Settings(BaseSettings):
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     writeback: WritebackSettings = Field(default_factory=WritebackSettings)
     state_dir: Path = Path(".rapport")
+    # Measure relationships as of this date instead of today (backfills, tests).
+    as_of_date: date | None = None
 
     @classmethod
     def settings_customise_sources(

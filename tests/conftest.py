@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
+
+from rapport import prefect_defaults
+
+prefect_defaults.apply()
+
+# Pinned so generated orgs and dbt agree on "today" whatever day the tests run.
+AS_OF = "2026-11-23"
 
 
 @pytest.fixture(scope="session")
@@ -10,5 +21,59 @@ def prefect_harness():
     """One Prefect test server for the whole session: starting one costs ~10 s."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@dataclass
+class RunningOrg:
+    org: object  # connectors.local_org.server.LocalOrg
+    labels: list[dict]
+    warehouse: Path
+    state_dir: Path
+
+
+def generated_store(accounts: int, seed: int):
+    from datetime import UTC, datetime
+
+    from connectors.local_org.generator import generate_org
+    from connectors.local_org.schema import standard_objects
+    from connectors.local_org.store import OrgStore
+
+    generated = generate_org(
+        accounts=accounts, seed=seed, as_of=datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
+    )
+    store = OrgStore.create(standard_objects())
+    for object_name, records in generated.records.items():
+        store.insert(object_name, records)
+    return store, generated.labels
+
+
+@pytest.fixture
+def pipeline_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Point Rapport at a local org and a throwaway warehouse, through env vars as a user would."""
+    from connectors.local_org.server import LocalOrg
+    from rapport.demo import local_org_env
+
+    def start(store) -> RunningOrg:
+        org = LocalOrg.start(store, state_dir=tmp_path / "local-org")
+        started.append(org)
+        warehouse = tmp_path / "warehouse" / "rapport.duckdb"
+        for key, value in local_org_env(org.info, warehouse, tmp_path / "state").items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
+        monkeypatch.setenv("RAPPORT_AS_OF_DATE", AS_OF)
+        return RunningOrg(org, [], warehouse, tmp_path / "state")
+
+    started: list = []
+    yield start
+    for org in started:
+        org.stop()
+
+
+@pytest.fixture
+def small_org(pipeline_env) -> Iterator[RunningOrg]:
+    store, labels = generated_store(accounts=60, seed=3)
+    running = pipeline_env(store)
+    running.labels = labels
+    yield running

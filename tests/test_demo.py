@@ -1,0 +1,95 @@
+"""``rapport demo`` on a folder of CSV exports written by another tool."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import generated_store
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+# What a Data Loader export of four objects might hold: a subset of the
+# fields, upper-case headers, 15-character Ids.
+EXPORTED_FIELDS = {
+    "Account": ["Id", "Name", "Industry", "CreatedDate", "SystemModstamp", "IsDeleted"],
+    "Contact": [
+        "Id",
+        "AccountId",
+        "FirstName",
+        "LastName",
+        "Title",
+        "CreatedDate",
+        "SystemModstamp",
+    ],
+    "Opportunity": [
+        "Id",
+        "AccountId",
+        "Name",
+        "StageName",
+        "Amount",
+        "CloseDate",
+        "IsClosed",
+        "IsWon",
+        "CreatedDate",
+        "SystemModstamp",
+    ],
+    "Task": [
+        "Id",
+        "AccountId",
+        "WhoId",
+        "Subject",
+        "ActivityDate",
+        "CallType",
+        "CreatedDate",
+        "SystemModstamp",
+    ],
+}
+
+
+def export_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) == 18 and value[:3].isalnum() and value[3:5] == "5g":
+        return value[:15]
+    return value
+
+
+def write_export(folder: Path) -> int:
+    store, labels = generated_store(accounts=40, seed=11)
+    for object_name, fields in EXPORTED_FIELDS.items():
+        records = store.query(f"SELECT {', '.join(fields)} FROM {object_name}").records()
+        frame = pd.DataFrame([{f.upper(): export_value(r[f]) for f in fields} for r in records])
+        frame.to_csv(folder / f"{object_name}.csv", index=False)
+    return len(labels)
+
+
+def test_demo_runs_on_a_csv_export_with_upper_case_headers(tmp_path, monkeypatch):
+    from rapport.demo import run_demo
+
+    monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
+    export = tmp_path / "export"
+    export.mkdir()
+    accounts = write_export(export)
+    assert (export / "Account.csv").read_text().startswith("ID,NAME,")
+
+    result = run_demo(
+        accounts=0,
+        seed=0,
+        org_data=export,
+        warehouse=tmp_path / "warehouse" / "rapport.duckdb",
+        state_dir=tmp_path / "state",
+    )
+
+    assert result.accounts == accounts
+    assert "(not set)" not in result.distribution_in_crm
+    assert result.ground_truth is None

@@ -1,0 +1,62 @@
+"""The walking skeleton, end to end against a local org over HTTPS."""
+
+from __future__ import annotations
+
+import pytest
+from simple_salesforce import Salesforce
+
+from connectors.salesforce.client import connect
+from rapport.config import load_settings
+from rapport.warehouse import read_table
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def crm_types(sf: Salesforce) -> dict[str, str | None]:
+    records = sf.query_all("SELECT Id, Relationship_Type__c, Relationship_Strength__c FROM Account")
+    return {r["Id"]: r["Relationship_Type__c"] for r in records["records"]}
+
+
+def test_flow_writes_every_account_type_back_to_the_crm(small_org):
+    from flows.relationship_intelligence import relationship_intelligence
+
+    distribution = relationship_intelligence(full_refresh=True)
+
+    settings = load_settings()
+    mart = read_table(settings.warehouse, "rapport", "account_relationship")
+    in_crm = crm_types(connect(settings.salesforce))
+    assert len(mart) == len(small_org.labels) == len(in_crm)
+    expected = dict(zip(mart["account_id"], mart["relationship_type_label"], strict=True))
+    assert in_crm == expected
+    assert sum(distribution.values()) == len(small_org.labels)
+    assert mart["strength_score"].between(0, 100).all()
+
+
+def test_failed_gate_stops_the_flow_and_leaves_the_crm_unchanged(small_org, monkeypatch):
+    import flows.transform as transform_module
+    from expectations.gate import GateFailed
+    from flows.relationship_intelligence import relationship_intelligence
+    from rapport.warehouse import duckdb_connection
+
+    real_transform = transform_module.transform
+    broken_id = small_org.labels[0]["account_id"]
+
+    def transform_then_corrupt():
+        real_transform()
+        with duckdb_connection(load_settings().warehouse.path) as connection:
+            connection.execute(
+                "update rapport.rapport.account_relationship set strength_score = 250 where account_id = ?",
+                [broken_id],
+            )
+
+    monkeypatch.setattr(transform_module, "transform", transform_then_corrupt)
+    with pytest.raises(GateFailed) as failure:
+        relationship_intelligence(full_refresh=True)
+
+    message = str(failure.value)
+    assert "suite account_relationship" in message
+    assert "expect_column_values_to_be_between on strength_score" in message
+    assert broken_id in message
+    assert "250" in message
+    assert small_org.org.request_log.count("PATCH", "composite") == 0
+    assert set(crm_types(connect(load_settings().salesforce)).values()) == {None}
