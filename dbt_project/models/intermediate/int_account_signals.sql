@@ -80,7 +80,8 @@ touches as (
         count(case when cast(occurred_at as date) > {{ year_ago }} and direction = 'mutual' then 1 end) as mutual_last_365,
         count(case when cast(occurred_at as date) > {{ year_ago }} and is_meeting then 1 end) as meetings_last_365,
         count(distinct case when cast(occurred_at as date) > {{ year_ago }} then area end) as areas_touched_last_365,
-        max(cast(occurred_at as date)) as last_touch_date
+        max(cast(occurred_at as date)) as last_touch_date,
+        max(case when direction in ('inbound', 'mutual') then cast(occurred_at as date) end) as last_inbound_date
     from {{ ref('fct_touchpoints') }}
     where cast(occurred_at as date) <= {{ as_of }}
         and source_object not in ('opportunity', 'order')
@@ -212,6 +213,7 @@ select
     coalesce(people.high_influence_contacts, 0) as high_influence_contacts,
     coalesce(people.contacts_on_deals, 0) as contacts_on_deals,
     {{ dbt.datediff('touches.last_touch_date', as_of, 'day') }} as days_since_last_touch,
+    {{ dbt.datediff('touches.last_inbound_date', as_of, 'day') }} as days_since_last_inbound,
     {{ dbt.datediff('deals.last_won_date', as_of, 'day') }} as days_since_last_won,
     {{ dbt.datediff('coalesce(deals.first_won_date, cast(accounts.created_at as date))', as_of, 'day') }} as tenure_days,
     {#- How much of the evidence the org could give: the share of optional

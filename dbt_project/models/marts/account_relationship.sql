@@ -53,7 +53,10 @@ investment as (
 committed as (
     select
         investment.*,
-        (coalesce(satisfaction_score, 50) + investment_score + (100 - alternatives_score)) / 3.0 as commitment_score
+        (coalesce(satisfaction_score, 50) + investment_score + (100 - alternatives_score)) / 3.0 as commitment_score,
+        {%- for signal in var('distress_signals') %}
+        case when {{ signal }} then 1 else 0 end{{ ' +' if not loop.last else ' as distress_signals' }}
+        {%- endfor %}
     from investment
 ),
 
@@ -71,7 +74,7 @@ states as (
         typed.*,
         case
             when relationship_type = 'ex' then 'exit'
-            when {{ var('hostage_condition') }} then 'trapped'
+            when coalesce(active_contracts, 0) > 0 and distress_signals >= {{ var('hostage_min_distress') }} then 'trapped'
             when coalesce(satisfaction_score, 50) >= 55 and commitment_score >= 60 and alternatives_score < 50 then 'committed'
             when won_deals > 0 and coalesce(satisfaction_score, 50) < 35 and alternatives_score >= 50 then 'exit'
             else 'switchable'
