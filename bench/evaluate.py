@@ -1,0 +1,144 @@
+"""Accuracy of the typology against the generator's ground truth.
+
+Generates an org, serves it as a local org, runs the real pipeline against it
+(extract → dbt → gates, with a dry-run write-back) and compares
+``relationship_type`` and ``is_hostage`` with the labels the generator wrote
+outside the org. Prints per-type precision/recall/F1, macro-F1, hostage F1 and
+a confusion matrix, then the same as JSON.
+
+    .venv/bin/python -m bench.evaluate --accounts 2000 --seed 2026
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.metrics import binary_f1, confusion_matrix, macro_f1, per_class_scores
+from rapport import prefect_defaults
+
+TARGET_MACRO_F1 = 0.9
+TARGET_HOSTAGE_F1 = 0.8
+
+
+def run_pipeline(accounts: int, seed: int, workdir: Path):
+    """Return (labels, mart dataframe) after a full dry run against a generated org."""
+    from connectors.local_org.generator import generate_org
+    from connectors.local_org.schema import standard_objects
+    from connectors.local_org.server import LocalOrg
+    from connectors.local_org.store import OrgStore
+    from flows.relationship_intelligence import relationship_intelligence
+    from rapport.config import load_settings
+    from rapport.demo import environment, local_org_env
+    from rapport.warehouse import read_table
+
+    as_of = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    generated = generate_org(accounts=accounts, seed=seed, as_of=as_of)
+    store = OrgStore.create(standard_objects())
+    for object_name, records in generated.records.items():
+        store.insert(object_name, records)
+    warehouse = workdir / "warehouse" / "rapport.duckdb"
+    with (
+        LocalOrg.start(store, state_dir=workdir / "local-org") as org,
+        environment(
+            local_org_env(org.info, warehouse, workdir / "state")
+            | {
+                "RAPPORT_AS_OF_DATE": as_of.date().isoformat(),
+                "RAPPORT_CONFIG": str(workdir / "none.yml"),
+            }
+        ),
+    ):
+        relationship_intelligence(full_refresh=True, dry_run=True)
+        settings = load_settings()
+        mart = read_table(
+            settings.warehouse, settings.warehouse.marts_schema, "account_relationship"
+        )
+    return generated.labels, mart
+
+
+def evaluate(labels: list[dict], mart) -> dict:
+    from rapport.typology import type_codes
+
+    predicted = mart.set_index("account_id")
+    rows = [(label, predicted.loc[label["account_id"]]) for label in labels]
+    truth = [label["relationship_type"] for label, _ in rows]
+    guess = [str(row["relationship_type"]) for _, row in rows]
+    codes = type_codes()
+    scores = per_class_scores(truth, guess, codes)
+    hostage = binary_f1(
+        [bool(label["is_hostage"]) for label, _ in rows],
+        [bool(row["is_hostage"]) for _, row in rows],
+    )
+    return {
+        "accounts": len(rows),
+        "per_type": [s.__dict__ for s in scores],
+        "macro_f1": round(macro_f1(scores), 4),
+        "hostage": hostage.__dict__,
+        "confusion_matrix": {
+            "labels": codes,
+            "rows_truth_columns_predicted": confusion_matrix(truth, guess, codes),
+        },
+        "targets": {"macro_f1": TARGET_MACRO_F1, "hostage_f1": TARGET_HOSTAGE_F1},
+        "meets_targets": macro_f1(scores) >= TARGET_MACRO_F1 and hostage.f1 >= TARGET_HOSTAGE_F1,
+    }
+
+
+def print_report(result: dict, console: Console) -> None:
+    table = Table(title=f"Typology against ground truth ({result['accounts']} accounts)")
+    for column in ("type", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "type" else "right")
+    for score in result["per_type"]:
+        table.add_row(
+            score["label"],
+            f"{score['precision']:.3f}",
+            f"{score['recall']:.3f}",
+            f"{score['f1']:.3f}",
+            str(score["support"]),
+        )
+    console.print(table)
+    hostage = result["hostage"]
+    console.print(f"macro-F1: {result['macro_f1']:.3f} (target ≥ {TARGET_MACRO_F1})")
+    console.print(
+        f"hostage: precision {hostage['precision']:.3f}, recall {hostage['recall']:.3f}, F1 {hostage['f1']:.3f} (target ≥ {TARGET_HOSTAGE_F1})"
+    )
+    labels = result["confusion_matrix"]["labels"]
+    matrix = Table(title="Confusion matrix (rows: truth, columns: predicted)")
+    matrix.add_column("")
+    for label in labels:
+        matrix.add_column(label[:8], justify="right")
+    for label, row in zip(
+        labels, result["confusion_matrix"]["rows_truth_columns_predicted"], strict=True
+    ):
+        matrix.add_row(label, *map(str, row))
+    console.print(matrix)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--json", type=Path, default=Path("bench/out/evaluate.json"))
+    args = parser.parse_args()
+    prefect_defaults.apply()
+    with tempfile.TemporaryDirectory(prefix="rapport-evaluate-") as workdir:
+        labels, mart = run_pipeline(args.accounts, args.seed, Path(workdir))
+    result = evaluate(labels, mart) | {"seed": args.seed}
+    print_report(result, Console())
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2))
+    print(
+        json.dumps(
+            {k: result[k] for k in ("accounts", "seed", "macro_f1", "meets_targets")}
+            | {"hostage_f1": round(result["hostage"]["f1"], 4)}
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
