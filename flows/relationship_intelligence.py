@@ -32,7 +32,7 @@ def relationship_intelligence(
         objects: extract only these Salesforce objects (default: the configured catalog).
     """
     extract_stage.extract(full_refresh=full_refresh, objects=objects)
-    transform_stage.transform()
+    transform_stage.transform(full_refresh=full_refresh)
     validate_stage.validate()
     summary = writeback_stage.writeback(dry_run=dry_run)
     settings = load_settings()

@@ -12,14 +12,18 @@ from rapport.warehouse import DBT_PROJECT_DIR, export_dbt_env
 
 
 @flow(name="transform")
-def transform() -> None:
-    """Build and test the dbt project against the configured warehouse."""
+def transform(full_refresh: bool = False) -> None:
+    """Build and test the dbt project against the configured warehouse.
+
+    ``full_refresh`` rebuilds incremental models from scratch (after a change
+    to their logic); relationship_history opts out, so history is never lost.
+    """
     settings = load_settings()
     export_dbt_env(settings.warehouse)
     runner = PrefectDbtRunner(
         settings=PrefectDbtSettings(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     )
-    args = ["build"]
+    args = ["build", *(["--full-refresh"] if full_refresh else [])]
     if settings.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": settings.as_of_date.isoformat()})]
     runner.invoke(args)

@@ -41,8 +41,8 @@ def test_failed_gate_stops_the_flow_and_leaves_the_crm_unchanged(small_org, monk
     real_transform = transform_module.transform
     broken_id = small_org.labels[0]["account_id"]
 
-    def transform_then_corrupt():
-        real_transform()
+    def transform_then_corrupt(**kwargs):
+        real_transform(**kwargs)
         with duckdb_connection(load_settings().warehouse.path) as connection:
             connection.execute(
                 "update rapport.rapport.account_relationship set strength_score = 250 where account_id = ?",

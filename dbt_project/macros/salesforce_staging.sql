@@ -6,23 +6,28 @@
     downstream signal that depends on it becomes null and confidence drops.
 
     columns: a list of [source_column, alias, type], type one of
-    string, int, float, boolean, date, timestamp. -#}
+    string, int, float, boolean, date, timestamp.
+
+    dlt names a custom field's column score_c or score__c depending on the
+    path the rows took (JSON or Arrow), so names are matched with runs of
+    underscores collapsed. -#}
 {% macro salesforce_staging(table_name, columns) -%}
     {%- set source_relation = source('salesforce', table_name) -%}
     {%- set relation = adapter.get_relation(
             database=source_relation.database,
             schema=source_relation.schema,
             identifier=source_relation.identifier) if execute else none -%}
-    {%- set available = [] -%}
+    {%- set available = {} -%}
     {%- if relation is not none -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do available.append(column.name | lower) -%}
+            {%- do available.update({salesforce_column_key(column.name): column.name}) -%}
         {%- endfor -%}
     {%- endif %}
 select
     {%- for source_column, alias, type in columns %}
-    {% if source_column in available -%}
-        cast({{ adapter.quote(source_column) }} as {{ rapport_type(type) }})
+    {% set key = salesforce_column_key(source_column) -%}
+    {% if key in available -%}
+        cast({{ adapter.quote(available[key]) }} as {{ rapport_type(type) }})
     {%- else -%}
         cast(null as {{ rapport_type(type) }})
     {%- endif %} as {{ alias }}{{ "," if not loop.last }}
@@ -35,6 +40,11 @@ where not coalesce(is_deleted, false)
 {%- else %}
 where 1 = 0
 {%- endif %}
+{%- endmacro %}
+
+
+{% macro salesforce_column_key(name) -%}
+    {{ return(modules.re.sub('_+', '_', name | lower)) }}
 {%- endmacro %}
 
 

@@ -1,10 +1,12 @@
 {#- One row per account per snapshot date: every run's type and scores, kept.
-    Rebuilding on the same date replaces that date's snapshot. -#}
+    Rebuilding on the same date replaces that date's snapshot. A dbt
+    --full-refresh leaves it alone: history cannot be rebuilt from the CRM. -#}
 {{ config(
     materialized='incremental',
     unique_key=['account_id', 'as_of_date'],
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
+    full_refresh=false,
 ) }}
 
 select
