@@ -27,7 +27,9 @@ opportunities as (
         case when exists (
             select 1 from {{ ref('stg_salesforce__opportunity_competitor') }} as competitors
             where competitors.opportunity_id = opportunities.opportunity_id
-        ) then 1 else 0 end as has_competitor
+        ) then 1 else 0 end as has_competitor,
+        {#- A won deal worth nothing (a free pilot) is not a purchase. -#}
+        opportunities.is_won and coalesce(opportunities.amount, 1) > 0 as is_purchase
     from {{ ref('stg_salesforce__opportunity') }} as opportunities
     where coalesce(opportunities.close_date, cast(opportunities.created_at as date)) <= {{ as_of }}
         or not opportunities.is_closed
@@ -36,9 +38,12 @@ opportunities as (
 deals as (
     select
         account_id,
-        count(case when is_won then 1 end) as won_deals,
-        count(case when is_won and close_date > {{ year_ago }} then 1 end) as won_deals_last_365,
-        count(case when is_won and close_date > {{ two_years_ago }} then 1 end) as won_deals_last_730,
+        count(case when is_purchase then 1 end) as won_deals,
+        {#- Deals won in the same quarter are one purchase (an add-on is not a
+            second date). -#}
+        count(distinct case when is_purchase then {{ dbt.date_trunc('quarter', 'close_date') }} end) as purchase_occasions,
+        count(case when is_purchase and close_date > {{ year_ago }} then 1 end) as won_deals_last_365,
+        count(case when is_purchase and close_date > {{ two_years_ago }} then 1 end) as won_deals_last_730,
         count(case when is_closed and not is_won then 1 end) as lost_deals,
         count(case when is_closed and not is_won and close_date > {{ year_ago }}
             and (loss_reason = 'Competitor' or has_competitor = 1) then 1 end) as lost_to_competitor_last_365,
@@ -47,8 +52,8 @@ deals as (
         count(case when not is_closed and opportunity_type = 'Renewal' then 1 end) as open_renewal_deals,
         count(case when coalesce(close_date, {{ as_of }}) > {{ two_years_ago }} then 1 end) as deals_last_730,
         count(case when coalesce(close_date, {{ as_of }}) > {{ two_years_ago }} and has_competitor = 1 then 1 end) as competitor_deals_last_730,
-        min(case when is_won then close_date end) as first_won_date,
-        max(case when is_won then close_date end) as last_won_date,
+        min(case when is_purchase then close_date end) as first_won_date,
+        max(case when is_purchase then close_date end) as last_won_date,
         sum(case when is_won and close_date > {{ year_ago }} then coalesce(amount, 0) else 0 end) as won_amount_last_365,
         sum(case when is_won then coalesce(amount, 0) else 0 end) as won_amount_total
     from opportunities
@@ -166,6 +171,7 @@ select
     accounts.account_name,
     accounts.estimated_annual_wallet,
     coalesce(deals.won_deals, 0) as won_deals,
+    coalesce(deals.purchase_occasions, 0) as purchase_occasions,
     coalesce(deals.won_deals_last_365, 0) as won_deals_last_365,
     coalesce(deals.won_deals_last_730, 0) as won_deals_last_730,
     coalesce(deals.lost_deals, 0) as lost_deals,
