@@ -6,29 +6,32 @@ app, so every response copies Salesforce's shapes and error codes, errors
 included: a client that handles the local org's errors handles the real ones.
 
 Layout, so later areas slot in without touching existing ones:
-  * org state (credentials, sessions, API usage, query cursors, request log);
+  * org state (credentials, sessions, API usage, query cursors, request log,
+    fault injector, JWT keys, Bulk jobs);
   * ``ApiMiddleware``: every request passes it (request log, session check,
-    API usage and the Sforce-Limit-Info header; fault injection goes here);
-  * one block of handlers and one route list per area: sign-in, metadata,
-    query, records (Bulk API 2.0, tooling and ``deleted`` get their own).
-    ``create_app`` concatenates the route lists.
+    API usage and the Sforce-Limit-Info header, injected faults);
+  * one block of handlers and one route list per area: sign-in (password,
+    client credentials, JWT bearer, SOAP), metadata, query, records (incl.
+    create, delete and ``deleted``). Bulk API 2.0 (``bulk.py``) and the
+    tooling API (``tooling.py``) live in their own modules; shared response
+    helpers in ``responses.py``. ``create_app`` concatenates the route lists.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -42,9 +45,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from connectors.local_org.bulk import BulkJobs, bulk_routes
+from connectors.local_org.faults import LOCK_ROW_MESSAGE, FaultConfig, FaultInjector
+from connectors.local_org.jwt_bearer import JWT_BEARER_GRANT, JwtKeys, JwtRejected
+from connectors.local_org.responses import (
+    format_value,
+    not_found,
+    sf_error,
+)
+from connectors.local_org.responses import instance_url as _instance_url
+from connectors.local_org.responses import json_body as _json_body
+from connectors.local_org.responses import org_state as _org
+from connectors.local_org.responses import routes as _routes
+from connectors.local_org.responses import versioned as _versioned
 from connectors.local_org.schema import SYSTEM_FIELDS, FieldSpec, ObjectSpec
 from connectors.local_org.soql import ID_TYPES, TEXT_TYPES, SoqlError, compound_parent
 from connectors.local_org.store import OrgStore, QueryResult, RecordError
+from connectors.local_org.tooling import CustomFieldIds, tooling_routes
 from connectors.salesforce.ids import InvalidSalesforceId, make_id, to_18
 
 DAILY_API_REQUESTS = 100_000
@@ -58,9 +75,6 @@ QUERY_BATCH_SIZE = 2000
 MIN_QUERY_BATCH_SIZE = 200
 COMPOSITE_RECORD_LIMIT = 200
 SESSION_SECONDS_VALID = 7200
-
-JsonHandler = Callable[[Request], Awaitable[Response]]
-
 
 # =========================================================================== org state
 
@@ -101,26 +115,43 @@ class Credentials:
 
 
 class SessionRegistry:
-    """Issued access tokens (session ids). Kept in memory: a restart signs everyone out."""
+    """Issued access tokens (session ids). Kept in memory: a restart signs everyone out.
 
-    def __init__(self, org_id: str) -> None:
+    A session lasts ``seconds_valid`` from sign-in (Salesforce's session
+    timeout); after that, or once revoked, the API answers INVALID_SESSION_ID
+    and the client has to sign in again.
+    """
+
+    def __init__(self, org_id: str, seconds_valid: float = SESSION_SECONDS_VALID) -> None:
         self._org_prefix = org_id[:15]
+        self.seconds_valid = seconds_valid
         self._issued: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def issue(self) -> str:
         token = f"{self._org_prefix}!{secrets.token_urlsafe(72)}"
         with self._lock:
-            self._issued[token] = time.time()
+            self._issued[token] = time.monotonic()
         return token
 
     def is_valid(self, token: str | None) -> bool:
         with self._lock:
-            return token is not None and token in self._issued
+            issued = self._issued.get(token) if token is not None else None
+            if issued is None:
+                return False
+            if time.monotonic() - issued >= self.seconds_valid:
+                del self._issued[token]  # type: ignore[arg-type]
+                return False
+            return True
 
     def revoke(self, token: str) -> None:
         with self._lock:
             self._issued.pop(token, None)
+
+    def revoke_all(self) -> None:
+        """Sign everyone out, as an admin's "expire all sessions" does."""
+        with self._lock:
+            self._issued.clear()
 
 
 @dataclass(frozen=True)
@@ -226,36 +257,16 @@ class OrgState:
     store: OrgStore
     credentials: Credentials
     sessions: SessionRegistry
+    bulk_jobs: BulkJobs
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    jwt_keys: JwtKeys = field(default_factory=JwtKeys)
+    custom_field_ids: CustomFieldIds = field(default_factory=CustomFieldIds)
     request_log: RequestLog = field(default_factory=RequestLog)
     cursors: QueryCursors = field(default_factory=QueryCursors)
     api_usage: ApiUsage = field(default_factory=ApiUsage)
 
 
 # =========================================================================== responses
-
-
-def sf_error(
-    status: int, error_code: str, message: str, fields: list[str] | None = None
-) -> JSONResponse:
-    """The REST API's error body: a list of {message, errorCode[, fields]}."""
-    body: dict[str, Any] = {"message": message, "errorCode": error_code}
-    if fields is not None:
-        body["fields"] = fields
-    return JSONResponse([body], status_code=status)
-
-
-def not_found() -> JSONResponse:
-    return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
-
-
-def format_value(value: Any) -> Any:
-    """A stored value as the REST API writes it in JSON."""
-    if isinstance(value, datetime):
-        value = value.astimezone(UTC)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def record_json(spec: ObjectSpec, version: str, record_id: str, values: dict[str, Any]) -> dict:
@@ -270,50 +281,11 @@ def record_url(spec: ObjectSpec, version: str, record_id: str) -> str:
     return f"/services/data/v{version}/sobjects/{spec.name}/{record_id}"
 
 
-def _org(request: Request) -> OrgState:
-    return request.app.state.org
-
-
-def _instance_url(request: Request) -> str:
-    return f"{request.url.scheme}://{request.url.netloc}"
-
-
-def _version(request: Request) -> str | None:
-    version = request.path_params.get("version", "")
-    return version if re.fullmatch(r"\d{2,3}\.0", version) else None
-
-
 def _spec_or_none(org: OrgState, name: str) -> ObjectSpec | None:
     try:
         return org.store.spec(name)
     except KeyError:
         return None
-
-
-async def _json_body(request: Request) -> Any:
-    """The request's JSON, or a Salesforce-shaped 400 response."""
-    raw = await request.body()
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        return sf_error(400, "JSON_PARSER_ERROR", f"The request body is not valid JSON: {error}")
-
-
-def _versioned(handler: JsonHandler) -> JsonHandler:
-    """Refuse a malformed vNN.N the way Salesforce does: the resource is not there."""
-
-    async def wrapper(request: Request) -> Response:
-        if _version(request) is None:
-            return not_found()
-        return await handler(request)
-
-    return wrapper
-
-
-def _routes(path: str, handler: JsonHandler, methods: list[str]) -> list[Route]:
-    """Serve a path with and without its trailing slash; clients use both."""
-    base = path.rstrip("/")
-    return [Route(base, handler, methods=methods), Route(base + "/", handler, methods=methods)]
 
 
 # =========================================================================== middleware
@@ -333,14 +305,43 @@ def _bearer_token(scope: Scope) -> str | None:
 
 
 class ApiMiddleware:
-    """Cross-cutting API behaviour: request log, session check, API usage.
+    """Cross-cutting API behaviour: request log, session check, API usage, faults.
 
-    Fault injection (errors, latency, session expiry) belongs here too.
+    Order, as a client meets them on Salesforce: session first (401), then
+    the daily allowance (403 TotalRequests), then injected faults (latency,
+    5xx, the concurrent-request limit, whole-request row locks).
     """
 
     def __init__(self, app: ASGIApp, org: OrgState) -> None:
         self.app = app
         self.org = org
+
+    async def _refusal(self, scope: Scope) -> tuple[Response | None, str | None]:
+        """(the error to answer instead of the endpoint or None, the limit header)."""
+        path = scope["path"]
+        faults = self.org.faults
+        faulty = faults.applies_to(path)
+        if not _needs_session(path):
+            return (await self._injected(faults, scope) if faulty else None), None
+        token = _bearer_token(scope)
+        if token is None or not self.org.sessions.is_valid(token):
+            return sf_error(401, "INVALID_SESSION_ID", "Session expired or invalid"), None
+        if faults.session_expired(token):
+            self.org.sessions.revoke(token)
+            return sf_error(401, "INVALID_SESSION_ID", "Session expired or invalid"), None
+        used = self.org.api_usage.use_one()
+        limit_info = self.org.api_usage.header(used)
+        if used is None:
+            refusal = sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            return refusal, limit_info
+        return await self._injected(faults, scope), limit_info
+
+    @staticmethod
+    async def _injected(faults: FaultInjector, scope: Scope) -> Response | None:
+        delay = faults.latency_seconds()
+        if delay:
+            await asyncio.sleep(delay)
+        return faults.request_fault(scope["method"], scope["path"])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -379,22 +380,11 @@ class ApiMiddleware:
             await send(message)
 
         try:
-            path = scope["path"]
-            if not _needs_session(path):
-                await self.app(scope, receive, send_and_log)
-            elif not self.org.sessions.is_valid(_bearer_token(scope)):
-                response = sf_error(401, "INVALID_SESSION_ID", "Session expired or invalid")
+            response, limit_info = await self._refusal(scope)
+            if response is not None:
                 await response(scope, receive, send_and_log)
             else:
-                used = self.org.api_usage.use_one()
-                limit_info = self.org.api_usage.header(used)
-                if used is None:
-                    response = sf_error(
-                        403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."
-                    )
-                    await response(scope, receive, send_and_log)
-                else:
-                    await self.app(scope, receive, send_and_log)
+                await self.app(scope, receive, send_and_log)
         finally:
             if not logged:  # the app failed before it could answer
                 log(500)
@@ -463,6 +453,16 @@ async def oauth_token(request: Request) -> Response:
         client = _basic_auth(request) or (form.get("client_id"), form.get("client_secret"))
         if client != (creds.consumer_key, creds.consumer_secret):
             return _oauth_error("invalid_client", "invalid client credentials")
+        return _token_response(request, org, creds.consumer_secret)
+    if grant_type == JWT_BEARER_GRANT:
+        try:
+            org.jwt_keys.verify(
+                form.get("assertion", ""),
+                username=creds.username,
+                instance_url=_instance_url(request),
+            )
+        except JwtRejected as rejected:
+            return _oauth_error(rejected.error, rejected.description)
         return _token_response(request, org, creds.consumer_secret)
     return _oauth_error("unsupported_grant_type", "grant type not supported")
 
@@ -807,7 +807,7 @@ async def versions(request: Request) -> Response:
 
 async def resources(request: Request) -> Response:
     base = f"/services/data/v{request.path_params['version']}"
-    names = ("sobjects", "query", "queryAll", "composite", "limits")
+    names = ("sobjects", "query", "queryAll", "composite", "limits", "jobs", "tooling")
     return JSONResponse({name: f"{base}/{name}" for name in names})
 
 
@@ -980,7 +980,7 @@ async def composite_update(request: Request) -> Response:
         )
     all_or_none = bool(body.get("allOrNone", False))
     updates = [_split_record(record) for record in records]
-    errors = await run_in_threadpool(org.store.update_many, updates, all_or_none=all_or_none)
+    errors = await run_in_threadpool(_update_unless_locked, org, updates, all_or_none)
     rolled_back = all_or_none and any(errors)
     results = []
     for (_, record_id, _), error in zip(updates, errors, strict=True):
@@ -1001,6 +1001,24 @@ async def composite_update(request: Request) -> Response:
             result.update(success=False, errors=[_save_error(error)])
         results.append(result)
     return JSONResponse(results)
+
+
+def _update_unless_locked(
+    org: OrgState, updates: list[tuple[str, Any, dict[str, Any]]], all_or_none: bool
+) -> list[RecordError | None]:
+    """``update_many``, except records the fault injector says another transaction holds."""
+    locks: list[RecordError | None] = []
+    for _, record_id, _ in updates:
+        locked = org.faults.lock_record()
+        message = LOCK_ROW_MESSAGE.format(record_id=_normalised_id(record_id) or record_id)
+        locks.append(RecordError("UNABLE_TO_LOCK_ROW", message, []) if locked else None)
+    if not any(locks):
+        return org.store.update_many(updates, all_or_none=all_or_none)
+    if all_or_none:
+        return locks  # nothing is written; the others are reported as rolled back
+    free = [update for update, lock in zip(updates, locks, strict=True) if lock is None]
+    saved = iter(org.store.update_many(free, all_or_none=False))
+    return [lock if lock is not None else next(saved) for lock in locks]
 
 
 def _record_error_response(error: RecordError) -> JSONResponse:
@@ -1045,6 +1063,8 @@ async def record_update(request: Request) -> Response:
     if not isinstance(body, dict):
         return sf_error(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
     values = {k: v for k, v in body.items() if k != "attributes"}
+    if org.faults.lock_record():
+        return sf_error(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access", [])
     try:
         await run_in_threadpool(
             org.store.update, spec.name, request.path_params["record_id"], values
@@ -1054,9 +1074,100 @@ async def record_update(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def record_create(request: Request) -> Response:
+    org = _org(request)
+    spec = _spec_or_none(org, request.path_params["sobject"])
+    if spec is None:
+        return not_found()
+    body = await _json_body(request)
+    if isinstance(body, Response):
+        return body
+    if not isinstance(body, dict):
+        return sf_error(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
+    values = {k: v for k, v in body.items() if k != "attributes"}
+    if org.faults.lock_record():
+        return sf_error(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access", [])
+    try:
+        record_id = await run_in_threadpool(org.store.create_record, spec.name, values)
+    except RecordError as error:
+        return sf_error(400, error.status_code, error.message, error.fields)
+    return JSONResponse({"id": record_id, "success": True, "errors": []}, status_code=201)
+
+
+async def record_delete(request: Request) -> Response:
+    org = _org(request)
+    spec = _spec_or_none(org, request.path_params["sobject"])
+    if spec is None:
+        return not_found()
+    if org.faults.lock_record():
+        return sf_error(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access", [])
+    try:
+        await run_in_threadpool(org.store.delete, spec.name, request.path_params["record_id"])
+    except RecordError as error:
+        if error.status_code == "MALFORMED_ID":
+            return not_found()
+        return _record_error_response(error)
+    return Response(status_code=204)
+
+
+def _minute(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0)
+
+
+def _replication_date(request: Request, name: str) -> datetime | JSONResponse:
+    raw = request.query_params.get(name)
+    if not raw:
+        return sf_error(400, "MISSING_ARGUMENT", f"{name} is required", [name])
+    try:
+        value = datetime.fromisoformat(raw.replace(" ", "+"))
+    except ValueError:
+        return sf_error(
+            400, "INVALID_REPLICATION_DATE", f"{name} is not an ISO 8601 date-time: {raw}"
+        )
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return _minute(value.astimezone(UTC))  # the API ignores seconds, as Salesforce does
+
+
+async def deleted_records(request: Request) -> Response:
+    """``sobjects/{Object}/deleted``: ids deleted in a window, for replication."""
+    org = _org(request)
+    spec = _spec_or_none(org, request.path_params["sobject"])
+    if spec is None:
+        return not_found()
+    start = _replication_date(request, "start")
+    end = _replication_date(request, "end")
+    if isinstance(start, JSONResponse):
+        return start
+    if isinstance(end, JSONResponse):
+        return end
+    if end <= start:
+        return sf_error(
+            400,
+            "INVALID_REPLICATION_DATE",
+            "startDate must chronologically precede endDate by more than one minute",
+        )
+    deleted = await run_in_threadpool(org.store.deleted_records, spec.name, start, end)
+    covered = min(end, _minute(datetime.now(UTC)))
+    earliest = _minute(deleted[0][1]) if deleted else covered
+    return JSONResponse(
+        {
+            "deletedRecords": [
+                {"id": record_id, "deletedDate": format_value(when)} for record_id, when in deleted
+            ],
+            "earliestDateAvailable": format_value(min(earliest, start)),
+            "latestDateCovered": format_value(covered),
+        }
+    )
+
+
 def record_routes() -> list[BaseRoute]:
     data = "/services/data/v{version}"
+    sobject = f"{data}/sobjects/{{sobject}}"
     return [
+        *_routes(f"{sobject}/deleted", _versioned(deleted_records), ["GET"]),
+        *_routes(sobject, _versioned(record_create), ["POST"]),
+        *_routes(f"{sobject}/{{record_id}}", _versioned(record_delete), ["DELETE"]),
         *_routes(f"{data}/composite/sobjects", _versioned(composite_update), ["PATCH"]),
         *_routes(f"{data}/sobjects/{{sobject}}/{{record_id}}", _versioned(record_get), ["GET"]),
         *_routes(
@@ -1086,17 +1197,39 @@ async def _server_error_handler(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    store: OrgStore, credentials: Credentials, *, daily_api_requests: int = DAILY_API_REQUESTS
+    store: OrgStore,
+    credentials: Credentials,
+    *,
+    daily_api_requests: int = DAILY_API_REQUESTS,
+    faults: FaultConfig | None = None,
+    session_seconds_valid: float = SESSION_SECONDS_VALID,
+    jwt_keys: Mapping[str, str] | None = None,
 ) -> Starlette:
-    """The ASGI app of one org; its state is ``app.state.org`` (an ``OrgState``)."""
-    sessions = SessionRegistry(credentials.org_id)
+    """The ASGI app of one org; its state is ``app.state.org`` (an ``OrgState``).
+
+    ``jwt_keys`` maps a consumer key to the PEM certificate or public key that
+    signs its JWT bearer assertions.
+    """
+    sessions = SessionRegistry(credentials.org_id, seconds_valid=session_seconds_valid)
+    injector = FaultInjector(faults)
     org = OrgState(
         store=store,
         credentials=credentials,
         sessions=sessions,
+        bulk_jobs=BulkJobs(store, injector),
+        faults=injector,
         api_usage=ApiUsage(daily_api_requests),
     )
-    routes = [*sign_in_routes(), *metadata_routes(), *query_routes(), *record_routes()]
+    for consumer_key, pem in (jwt_keys or {}).items():
+        org.jwt_keys.register(consumer_key, pem)
+    routes = [
+        *sign_in_routes(),
+        *metadata_routes(),
+        *query_routes(),
+        *record_routes(),
+        *bulk_routes(),
+        *tooling_routes(),
+    ]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(ApiMiddleware, org=org)],

@@ -10,6 +10,7 @@ import json
 import socket
 import sys
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,11 +22,13 @@ from starlette.applications import Starlette
 
 from connectors.local_org.app import (
     DAILY_API_REQUESTS,
+    SESSION_SECONDS_VALID,
     Credentials,
     OrgState,
     RequestLog,
     create_app,
 )
+from connectors.local_org.faults import FaultConfig, FaultInjector
 from connectors.local_org.store import OrgStore
 from connectors.local_org.tls import TlsFiles, ensure_certificate
 from connectors.salesforce.local_routing import local_org_session
@@ -77,9 +80,19 @@ class LocalOrg:
         state_dir: Path | None = None,
         credentials: Credentials | None = None,
         daily_api_requests: int = DAILY_API_REQUESTS,
+        *,
+        faults: FaultConfig | None = None,
+        session_seconds_valid: float = SESSION_SECONDS_VALID,
+        jwt_keys: Mapping[str, str] | None = None,
     ) -> LocalOrg:
-        """Serve ``store`` on 127.0.0.1 (any free port when ``port`` is None)."""
-        app, server, sock, info = _prepare(store, port, state_dir, credentials, daily_api_requests)
+        """Serve ``store`` on 127.0.0.1 (any free port when ``port`` is None).
+
+        ``faults`` starts the org misbehaving (see ``FaultConfig``; change it
+        later through ``org.faults``); ``jwt_keys`` maps consumer keys to the
+        PEM certificate or public key of their JWT bearer signing key.
+        """
+        options = _AppOptions(daily_api_requests, faults, session_seconds_valid, jwt_keys)
+        app, server, sock, info = _prepare(store, port, state_dir, credentials, options)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="local-org", daemon=True
         )
@@ -112,6 +125,19 @@ class LocalOrg:
     def store(self) -> OrgStore:
         return self.state.store
 
+    @property
+    def faults(self) -> FaultInjector:
+        """Switch faults at runtime: ``org.faults.configure(server_error_rate=0.2)``."""
+        return self.state.faults
+
+    def register_jwt_key(self, consumer_key: str, public_key_or_certificate_pem: str) -> None:
+        """Let ``consumer_key`` sign in with JWT assertions signed by the matching key."""
+        self.state.jwt_keys.register(consumer_key, public_key_or_certificate_pem)
+
+    def expire_sessions(self) -> None:
+        """Sign every client out; their next call gets 401 INVALID_SESSION_ID."""
+        self.state.sessions.revoke_all()
+
     def session(self) -> requests.Session:
         """A requests session that reaches this org (pass to ``Salesforce(session=...)``)."""
         return local_org_session(self.info.instance_url, self.info.ca_cert)
@@ -120,6 +146,7 @@ class LocalOrg:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+        self.state.bulk_jobs.close()
         if self._thread.is_alive():
             raise RuntimeError("the local org server did not stop within 10s")
 
@@ -143,9 +170,13 @@ def serve_forever(
     credentials: Credentials | None = None,
     daily_api_requests: int = DAILY_API_REQUESTS,
     out: TextIO | None = None,
+    faults: FaultConfig | None = None,
+    session_seconds_valid: float = SESSION_SECONDS_VALID,
+    jwt_keys: Mapping[str, str] | None = None,
 ) -> None:
     """Serve until interrupted. The first line written to ``out`` is the org's JSON info."""
-    _, server, sock, info = _prepare(store, port, state_dir, credentials, daily_api_requests)
+    options = _AppOptions(daily_api_requests, faults, session_seconds_valid, jwt_keys)
+    app, server, sock, info = _prepare(store, port, state_dir, credentials, options)
     out = out or sys.stdout
     out.write(info.to_json() + "\n")
     out.flush()
@@ -153,6 +184,15 @@ def serve_forever(
         server.run(sockets=[sock])
     finally:
         sock.close()
+        app.state.org.bulk_jobs.close()
+
+
+@dataclass(frozen=True)
+class _AppOptions:
+    daily_api_requests: int = DAILY_API_REQUESTS
+    faults: FaultConfig | None = None
+    session_seconds_valid: float = SESSION_SECONDS_VALID
+    jwt_keys: Mapping[str, str] | None = None
 
 
 def _prepare(
@@ -160,11 +200,18 @@ def _prepare(
     port: int | None,
     state_dir: Path | None,
     credentials: Credentials | None,
-    daily_api_requests: int,
+    options: _AppOptions,
 ) -> tuple[Starlette, uvicorn.Server, socket.socket, LocalOrgInfo]:
     tls = ensure_certificate(Path(state_dir or DEFAULT_STATE_DIR))
     credentials = credentials or Credentials.generate()
-    app = create_app(store, credentials, daily_api_requests=daily_api_requests)
+    app = create_app(
+        store,
+        credentials,
+        daily_api_requests=options.daily_api_requests,
+        faults=options.faults,
+        session_seconds_valid=options.session_seconds_valid,
+        jwt_keys=options.jwt_keys,
+    )
     sock = _bind(port or 0)
     instance_url = f"https://{LOCAL_HOST}:{sock.getsockname()[1]}"
     info = LocalOrgInfo(
@@ -183,6 +230,9 @@ def _prepare(
 def _bind(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this. Without it, a response written as
+    # headers then body waits out the client's delayed ACK: ~40 ms per call.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((LOCAL_HOST, port))
     except OSError as error:

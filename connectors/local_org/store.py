@@ -35,6 +35,7 @@ from connectors.local_org.soql import (
     ID_TYPES,
     NUMBER_TYPES,
     TEXT_TYPES,
+    CompiledQuery,
     compile_soql,
     quote_ident,
 )
@@ -311,6 +312,23 @@ class OrgStore:
     def close(self) -> None:
         self._connection.close()
 
+    def save_as(self, path: Path) -> None:
+        """Write the whole org (records and specs) to a new store file for ``open``.
+
+        For generating an org in memory and keeping it: DuckDB copies every
+        table in one statement, far faster than re-inserting the records.
+        """
+        path = Path(path)
+        if path.exists():
+            raise FileExistsError(f"{path} already exists; choose a new file")
+        with self._write_lock, self._cursor() as cursor:
+            source = cursor.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+            cursor.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS rapport_save")
+            try:
+                cursor.execute(f"COPY FROM DATABASE {quote_ident(source)} TO rapport_save")
+            finally:
+                cursor.execute("DETACH rapport_save")
+
     @property
     def objects(self) -> dict[str, ObjectSpec]:
         return self._objects
@@ -345,6 +363,10 @@ class OrgStore:
                 return QueryResult(compiled.object_name, (), total, None)
             table = result.to_arrow_table()
         return QueryResult(compiled.object_name, compiled.fields, table.num_rows, table)
+
+    def compile(self, soql: str, *, include_deleted: bool = False) -> CompiledQuery:
+        """Check a query without running it; raises ``SoqlError`` as ``query`` would."""
+        return compile_soql(soql, self._objects, include_deleted=include_deleted)
 
     def count(self, object_name: str, *, include_deleted: bool = False) -> int:
         spec = self.spec(object_name)
@@ -517,6 +539,135 @@ class OrgStore:
                     [stamp, stamp, record_id],
                 )
 
+    def delete_many(self, object_name: str, record_ids: Sequence[str]) -> list[RecordError | None]:
+        """Soft-delete each record; one entry per id, None when deleted."""
+        errors: list[RecordError | None] = []
+        with self._write_lock:
+            for record_id in record_ids:
+                try:
+                    self.delete(object_name, record_id)
+                    errors.append(None)
+                except RecordError as error:
+                    errors.append(error)
+        return errors
+
+    def undelete(self, object_name: str, record_id: str) -> None:
+        """Restore a record from the recycle bin, as a user would; modstamp bumped."""
+        spec = self.spec(object_name)
+        with self._write_lock:
+            record_id = self._check_id(spec, record_id)
+            record = self.get(spec.name, record_id, include_deleted=True)
+            if record is None:
+                raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+            if not record.get("IsDeleted"):
+                raise RecordError("UNDELETE_FAILED", "Entity is not in the recycle bin", ["Id"])
+            stamp = now_utc()
+            with self._cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE {quote_ident(spec.name)} SET "IsDeleted" = false, '
+                    '"LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "Id" = ?',
+                    [stamp, stamp, record_id],
+                )
+
+    def deleted_records(
+        self, object_name: str, start: datetime, end: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(Id, deleted date) of records deleted in [start, end), oldest first.
+
+        The deleted date is the SystemModstamp that the delete bumped, which
+        is where Salesforce takes it from too.
+        """
+        spec = self.spec(object_name)
+        if "IsDeleted" not in spec.fields:
+            return []
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f'SELECT "Id", "SystemModstamp" FROM {quote_ident(spec.name)} '
+                'WHERE "IsDeleted" AND "SystemModstamp" >= ? AND "SystemModstamp" < ? '
+                'ORDER BY "SystemModstamp", "Id"',
+                [start, end],
+            ).fetchall()
+        return [(record_id, stamp.astimezone(UTC)) for record_id, stamp in rows]
+
+    def create_record(self, object_name: str, values: Mapping[str, Any]) -> str:
+        """Create one record as the REST API would; its new Id, else ``RecordError``."""
+        result = self.create_many(object_name, [values])[0]
+        if isinstance(result, RecordError):
+            raise result
+        return result
+
+    def create_many(
+        self, object_name: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[str | RecordError]:
+        """Validate and insert new records; one entry per record: its Id or its error.
+
+        Unlike ``insert`` (for seeding), this applies the checks Salesforce
+        makes on create: writable fields only, required fields present,
+        values of the right type and within their constraints.
+        """
+        spec = self.spec(object_name)
+        with self._write_lock:
+            results: list[str | RecordError] = []
+            rows: list[dict[str, Any]] = []
+            for values in records:
+                try:
+                    row = self._prepare_create(spec, values)
+                except RecordError as error:
+                    results.append(error)
+                    continue
+                row["Id"] = self._next_id(spec)
+                rows.append(row)
+                results.append(row["Id"])
+            if rows:
+                stamp = now_utc()
+                for row in rows:
+                    row.update({name: stamp for name in SYSTEM_DATETIMES if name in spec.fields})
+                self.insert(spec.name, rows)
+            return results
+
+    def _prepare_create(self, spec: ObjectSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+        resolved: dict[str, tuple[FieldSpec, Any]] = {}
+        for key, value in values.items():
+            field = spec.field_ci(key)
+            if field is None:
+                raise RecordError(
+                    "INVALID_FIELD", f"No such column '{key}' on sobject of type {spec.name}", [key]
+                )
+            resolved[field.name] = (field, value)
+        read_only = [
+            f.name
+            for f, _ in resolved.values()
+            if not f.updateable or f.is_compound or f.type == "id"
+        ]
+        if read_only:
+            raise RecordError(
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                f"Unable to create/update fields: {', '.join(read_only)}. Please check the "
+                "security settings of this field and verify that it is read/write for your "
+                "profile or permission set.",
+                read_only,
+            )
+        row = {name: check_constraints(f, coerce_value(f, v)) for name, (f, v) in resolved.items()}
+        missing = [
+            f.name
+            for f in spec.fields.values()
+            if not f.nillable
+            and f.updateable
+            and f.type not in ("boolean", "id")
+            and f.name not in SYSTEM_DATETIMES
+            and row.get(f.name) is None
+        ]
+        if missing:
+            raise RecordError(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                missing,
+            )
+        for f in spec.fields.values():  # checkboxes default to false, as on Salesforce
+            if f.type == "boolean" and f.name != "IsDeleted" and row.get(f.name) is None:
+                row[f.name] = False
+        return row
+
     def add_field(self, object_name: str, field: FieldSpec) -> None:
         """Add a column (and describe entry), as deploying a custom field does."""
         with self._write_lock:
@@ -528,9 +679,11 @@ class OrgStore:
             new_spec = dataclasses.replace(spec, fields={**spec.fields, field.name: field})
             with self._cursor() as cursor:
                 if not field.is_compound:
+                    # A new checkbox reads false on existing records, as on Salesforce.
+                    default = " DEFAULT false" if field.type == "boolean" else ""
                     cursor.execute(
                         f"ALTER TABLE {quote_ident(spec.name)} "
-                        f"ADD COLUMN {quote_ident(field.name)} {sql_type(field)}"
+                        f"ADD COLUMN {quote_ident(field.name)} {sql_type(field)}{default}"
                     )
                 self._save_spec(cursor, new_spec)
             self._objects[spec.name] = new_spec

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
+from simple_salesforce import Salesforce
 
 from connectors.local_org.schema import standard_objects
 from connectors.local_org.server import LocalOrg
 from connectors.local_org.store import OrgStore
 from connectors.salesforce.ids import make_id
+from connectors.salesforce.local_routing import local_org_session
 
 PAGED_ACCOUNTS = 4_500  # more than two full pages of 2,000
 
@@ -177,3 +182,34 @@ def write_org(state_dir: Path) -> Iterator[LocalOrg]:
     """A fresh org per test for tests that change records."""
     with LocalOrg.start(build_store(), state_dir=state_dir) as org:
         yield org
+
+
+def client(org: LocalOrg, token: str | None = None) -> Salesforce:
+    """simple-salesforce on the org's session id, as the connector uses it."""
+    info = org.info
+    return Salesforce(
+        instance_url=info.instance_url,
+        session_id=token or info.access_token,
+        session=local_org_session(info.instance_url, info.ca_cert),
+    )
+
+
+def raw(
+    org: LocalOrg, method: str, path: str, token: str | None = None, **kwargs: Any
+) -> requests.Response:
+    """One plain HTTPS call, for endpoints simple-salesforce has no client for."""
+    headers = {"Authorization": f"Bearer {token or org.info.access_token}"}
+    headers.update(kwargs.pop("headers", {}))
+    session = _shared_session(org.info.instance_url, org.info.ca_cert)
+    return session.request(method, org.info.instance_url + path, headers=headers, **kwargs)
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_session(instance_url: str, ca_cert: str) -> requests.Session:
+    """One pooled connection per org: a TLS handshake per call would dominate the tests."""
+    return local_org_session(instance_url, ca_cert)
+
+
+def fresh_org(state_dir: Path, **options: Any) -> LocalOrg:
+    """A new org over the sample records; ``options`` go to ``LocalOrg.start``."""
+    return LocalOrg.start(build_store(), state_dir=state_dir, **options)
