@@ -13,10 +13,7 @@
     underscores collapsed. -#}
 {% macro salesforce_staging(table_name, columns) -%}
     {%- set source_relation = source('salesforce', table_name) -%}
-    {%- set relation = adapter.get_relation(
-            database=source_relation.database,
-            schema=source_relation.schema,
-            identifier=source_relation.identifier) if execute else none -%}
+    {%- set relation = raw_relation(table_name) -%}
     {%- set available = {} -%}
     {%- if relation is not none -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
@@ -54,12 +51,22 @@ where 1 = 0
     {%- if not execute -%}
         {{ return(true) }}
     {%- endif -%}
+    {{ return(raw_relation(table_name) is not none) }}
+{%- endmacro %}
+
+
+{#- The raw table, or none when it is absent or disabled through
+    var('disabled_objects') (raw table names, e.g. ['contract', 'case']):
+    a disabled object is treated exactly like one the org does not have. -#}
+{% macro raw_relation(table_name) -%}
+    {%- if not execute or table_name in var('disabled_objects', []) -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set source_relation = source('salesforce', table_name) -%}
-    {%- set relation = adapter.get_relation(
+    {{ return(adapter.get_relation(
             database=source_relation.database,
             schema=source_relation.schema,
-            identifier=source_relation.identifier) -%}
-    {{ return(relation is not none) }}
+            identifier=source_relation.identifier)) }}
 {%- endmacro %}
 
 

@@ -8,7 +8,7 @@
 {%- set quarter_ago = dbt.dateadd('day', -90, as_of) -%}
 {%- set half_year_ago = dbt.dateadd('day', -180, as_of) -%}
 {%- set has = {
-    'task': source_available('task'), 'event': source_available('event'),
+    'opportunity': source_available('opportunity'), 'task': source_available('task'), 'event': source_available('event'),
     'email_message': source_available('email_message'), 'case': source_available('case'),
     'contract': source_available('contract'), 'order': source_available('order'),
     'survey': source_available('survey_response_c'), 'contact': source_available('contact'),

@@ -1,0 +1,31 @@
+"""dbt docs: the catalog of every model and column is generated."""
+
+from __future__ import annotations
+
+import json
+
+from tests.models.conftest import write_raw_tables
+
+
+def test_docs_generate_documents_the_marts(tmp_path, dbt_build, generated_records):
+    records, _ = generated_records
+    warehouse = tmp_path / "rapport.duckdb"
+    write_raw_tables(
+        warehouse, {k: v for k, v in records.items() if k in ("Account", "Opportunity")}
+    )
+    dbt_build(warehouse)
+
+    dbt_build(warehouse, command="docs generate")
+
+    target = tmp_path / "dbt-target"
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    mart = manifest["nodes"]["model.rapport.account_relationship"]
+    assert mart["description"]
+    assert all(column["description"] for column in mart["columns"].values())
+    assert "model.rapport.account_relationship" in catalog["nodes"]
+    assert {e.split(".")[-1] for e in manifest["exposures"]} == {
+        "crm_writeback",
+        "bi_relationship_tables",
+    }
+    assert (target / "index.html").exists()

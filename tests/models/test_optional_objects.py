@@ -1,0 +1,91 @@
+"""The project builds whatever the org holds; missing evidence lowers confidence, not the build."""
+
+from __future__ import annotations
+
+from tests.models.conftest import mart, write_raw_tables
+
+OPTIONAL_TABLES = [
+    "user",
+    "contact",
+    "opportunity_contact_role",
+    "opportunity_competitor",
+    "contract",
+    "case",
+    "task",
+    "event",
+    "email_message",
+    "order",
+    "survey_response_c",
+]
+
+
+def test_disabling_optional_objects_keeps_types_and_lowers_confidence(
+    tmp_path, dbt_build, generated_records
+):
+    records, labels = generated_records
+    warehouse = tmp_path / "rapport.duckdb"
+    write_raw_tables(warehouse, records)
+
+    dbt_build(warehouse)
+    full = mart(warehouse).set_index("account_id")
+    dbt_build(warehouse, vars={"disabled_objects": OPTIONAL_TABLES})
+    reduced = mart(warehouse).set_index("account_id")
+
+    assert len(reduced) == len(full) == len(labels)
+    assert reduced["relationship_type"].notna().all()
+    assert (reduced["confidence"] < full["confidence"]).all()
+    # Signals from the disabled objects are unknown, not zero.
+    signals = mart(warehouse, "int_account_signals", schema="rapport_intermediate")
+    for column in (
+        "active_contracts",
+        "escalations_last_365",
+        "late_deliveries_last_365",
+        "competitor_deal_share",
+    ):
+        assert signals[column].isna().all(), column
+    assert full["has_competitor_presence"].any() and not reduced["has_competitor_presence"].any()
+
+
+def test_org_with_only_accounts_and_opportunities_builds(tmp_path, dbt_build, generated_records):
+    records, _ = generated_records
+    warehouse = tmp_path / "rapport.duckdb"
+    write_raw_tables(
+        warehouse, {k: v for k, v in records.items() if k in ("Account", "Opportunity")}
+    )
+
+    dbt_build(warehouse)
+
+    result = mart(warehouse)
+    assert len(result) == len(records["Account"])
+    assert set(result["relationship_type"]) >= {"prospect", "one_night_stand"}
+    assert result["confidence"].max() < 0.5
+
+
+def test_custom_field_columns_match_with_either_underscore_convention(
+    tmp_path, dbt_build, generated_records
+):
+    """dlt writes Score__c as score_c (JSON rows) or score__c (Arrow rows); both must work."""
+    records, _ = generated_records
+    results = []
+    for name, naming in [("json", None), ("arrow", lambda c: c.lower())]:
+        warehouse = tmp_path / f"{name}.duckdb"
+        write_raw_tables(warehouse, records, column_name=naming and (lambda c: _arrow_style(c)))
+        dbt_build(warehouse)
+        results.append(
+            mart(warehouse)[
+                ["account_id", "relationship_type", "experience_score", "competitive_score"]
+            ]
+        )
+    assert results[0].equals(results[1])
+    assert results[0]["experience_score"].notna().any()
+
+
+def _arrow_style(api_name: str) -> str:
+    from tests.models.conftest import NAMING
+
+    # dlt keeps the double underscore of custom fields on the Arrow path.
+    return (
+        NAMING.normalize_identifier(api_name).replace("_c", "__c")
+        if api_name.endswith("__c")
+        else NAMING.normalize_identifier(api_name)
+    )
