@@ -6,13 +6,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test setup lint format lock bench evaluate clean
+.PHONY: demo test setup system-packages lint format lock bench evaluate clean
 
 demo: $(STAMP)
 	$(BIN)/rapport demo
 
-test: $(STAMP)
+test: $(STAMP) system-packages
 	$(BIN)/pytest
+
+system-packages:
+	./scripts/ensure-system-packages.sh
 
 setup: $(STAMP)
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import pandas as pd
@@ -25,9 +26,9 @@ def dlt_destination(settings: WarehouseSettings):
     if settings.type == "duckdb":
         settings.path.parent.mkdir(parents=True, exist_ok=True)
         return dlt.destinations.duckdb(credentials=str(settings.path.resolve()))
-    password = settings.password.get_secret_value() if settings.password else ""
+    password = quote(settings.password.get_secret_value(), safe="") if settings.password else ""
     return dlt.destinations.postgres(
-        credentials=f"postgresql://{settings.user}:{password}@{settings.host}:{settings.port}/{settings.database}"
+        credentials=f"postgresql://{quote(settings.user, safe='')}:{password}@{settings.host}:{settings.port}/{settings.database}"
     )
 
 
@@ -66,9 +67,17 @@ def duckdb_connection(path: Path, read_only: bool = False) -> Iterator[duckdb.Du
         connection.close()
 
 
+def postgres_dsn(settings: WarehouseSettings) -> str:
+    password = settings.password.get_secret_value() if settings.password else ""
+    return (
+        f"host={settings.host} port={settings.port} user={settings.user} "
+        f"password={password} dbname={settings.database}"
+    )
+
+
 def read_table(settings: WarehouseSettings, schema: str, table: str) -> pd.DataFrame:
-    if settings.type != "duckdb":
-        raise NotImplementedError("Reading tables is only implemented for DuckDB so far.")
+    if settings.type == "postgres":
+        return _read_postgres_table(settings, schema, table)
     # Same configuration as dbt-duckdb's connection: DuckDB refuses a second,
     # differently configured connection to a file within one process.
     with duckdb_connection(settings.path) as connection:
@@ -76,3 +85,15 @@ def read_table(settings: WarehouseSettings, schema: str, table: str) -> pd.DataF
         # catalog named like the marts schema, and DuckDB refuses the ambiguity.
         catalog = connection.sql("select current_database()").fetchone()[0]
         return connection.sql(f'select * from "{catalog}"."{schema}"."{table}"').df()
+
+
+def _read_postgres_table(settings: WarehouseSettings, schema: str, table: str) -> pd.DataFrame:
+    import psycopg2
+    from psycopg2 import sql
+
+    with psycopg2.connect(postgres_dsn(settings)) as connection, connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("select * from {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+        )
+        columns = [column.name for column in cursor.description]
+        return pd.DataFrame(cursor.fetchall(), columns=columns)

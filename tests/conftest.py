@@ -77,3 +77,26 @@ def small_org(pipeline_env) -> Iterator[RunningOrg]:
     running = pipeline_env(store)
     running.labels = labels
     yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database URL: RAPPORT_TEST_POSTGRES_URL, or a server started for the session."""
+    import os
+
+    from tests.postgres_server import temporary_postgres
+
+    if url := os.environ.get("RAPPORT_TEST_POSTGRES_URL"):
+        yield url
+        return
+    try:
+        server = temporary_postgres()
+        url = server.__enter__()
+    except FileNotFoundError as missing:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"{missing}; `make test` installs it")
+    try:
+        yield url
+    finally:
+        server.__exit__(None, None, None)
