@@ -1,39 +1,103 @@
-"""The ``rapport`` command line."""
+"""The ``rapport`` command line.
+
+Every command loads its settings from ``rapport.yml`` (or ``--config``) and the
+environment. Errors print as one paragraph with what to do about them; pass
+``--debug`` for the traceback. Exit codes: 0 success, 1 unexpected error,
+2 configuration, 3 a quality gate stopped the run, 4 Salesforce sign-in,
+5 a check failed (doctor).
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 
 from rapport import prefect_defaults
+from rapport.config import CONFIG_ENV_VAR
+from rapport.errors import explain
 
 prefect_defaults.apply()
 
-app = typer.Typer(help="Relationship intelligence for Salesforce.", no_args_is_help=True)
-local_org_app = typer.Typer(help="Run or manage the local Salesforce-compatible org.")
+app = typer.Typer(
+    help="Relationship intelligence for Salesforce: measure every account's relationship and write it back to the CRM.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+local_org_app = typer.Typer(
+    help="Run, generate or export Rapport's local Salesforce-compatible org.", no_args_is_help=True
+)
 app.add_typer(local_org_app, name="local-org")
 console = Console()
+err_console = Console(stderr=True)
 
 DEFAULT_WAREHOUSE = Path("warehouse/rapport.duckdb")
 DEFAULT_STATE_DIR = Path(".rapport")
+_debug = False
+
+AccountsOption = Annotated[int, typer.Option(help="Accounts in the generated org.", min=1)]
+SeedOption = Annotated[int, typer.Option(help="Seed of the org generator (same seed, same org).")]
+OrgDataOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Seed the org from a folder of Salesforce CSV exports (<Object>.csv) instead.",
+        exists=True,
+        file_okay=False,
+    ),
+]
+
+
+@app.callback()
+def _options(
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Settings file (default: ./rapport.yml).", envvar=CONFIG_ENV_VAR),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option(help="Show tracebacks instead of one-paragraph errors.")
+    ] = False,
+) -> None:
+    global _debug
+    _debug = debug
+    if not debug:
+        # Flow logs (and the tracebacks Prefect logs for failed tasks) stay in
+        # the Prefect API; the terminal gets a spinner, the result, or one
+        # paragraph about what went wrong. --debug shows everything.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "CRITICAL")
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "CRITICAL")
+    if config is not None:
+        os.environ[CONFIG_ENV_VAR] = str(config)
+
+
+def _stage(description: str):
+    """A spinner with elapsed time while a long stage runs."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+    progress.add_task(description, total=None)
+    return progress
 
 
 @app.command()
 def demo(
-    accounts: Annotated[int, typer.Option(help="Accounts in the generated org.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the org generator.")] = 42,
-    org_data: Annotated[
-        Path | None,
-        typer.Option(
-            help="Seed the org from a folder of Salesforce CSV exports instead.",
-            exists=True,
-            file_okay=False,
-        ),
-    ] = None,
+    accounts: AccountsOption = 1000,
+    seed: SeedOption = 42,
+    org_data: OrgDataOption = None,
     warehouse: Annotated[
         Path, typer.Option(help="DuckDB file of the warehouse.")
     ] = DEFAULT_WAREHOUSE,
@@ -44,7 +108,10 @@ def demo(
     """Start a local org, run the whole flow against it, and read the result back from the CRM."""
     from rapport.demo import run_demo
 
-    result = run_demo(accounts, seed, org_data, warehouse, state_dir)
+    with _stage(
+        f"Demo: local org with {'your export' if org_data else f'{accounts} generated accounts'} → extract → dbt → gates → write-back"
+    ):
+        result = run_demo(accounts, seed, org_data, warehouse, state_dir)
     table = Table(title=f"Relationship types read back from the CRM ({result.accounts} accounts)")
     table.add_column("Relationship_Type__c")
     table.add_column("accounts", justify="right")
@@ -52,33 +119,234 @@ def demo(
     for label, count in sorted(result.distribution_in_crm.items(), key=lambda kv: -kv[1]):
         table.add_row(label, str(count), f"{count / max(result.accounts, 1):.0%}")
     console.print(table)
-    console.print(f"Warehouse: {warehouse}  (marts in schema [bold]rapport[/bold])")
+    console.print(
+        f"Warehouse: {warehouse}  (marts in schema [bold]rapport[/bold]); report: rapport report --warehouse {warehouse}"
+    )
     if result.ground_truth:
         console.print(f"Generator ground truth (outside the org): {result.ground_truth}")
 
 
+@app.command()
+def run(
+    full_refresh: Annotated[
+        bool,
+        typer.Option(help="Re-extract every object from scratch and rebuild incremental models."),
+    ] = False,
+    dry_run: Annotated[bool, typer.Option(help="Do everything but write to the CRM.")] = False,
+    objects: Annotated[
+        list[str] | None, typer.Option("--object", help="Extract only this object (repeatable).")
+    ] = None,
+) -> None:
+    """Extract → transform → validate → write back, as the scheduled deployments do."""
+    from flows.relationship_intelligence import relationship_intelligence
+
+    with _stage("Running relationship_intelligence"):
+        distribution = relationship_intelligence(
+            full_refresh=full_refresh, dry_run=dry_run, objects=objects or None
+        )
+    _print_distribution(distribution)
+
+
+@app.command()
+def extract(
+    full_refresh: Annotated[
+        bool, typer.Option(help="Drop watermarks and extract everything again.")
+    ] = False,
+    objects: Annotated[
+        list[str] | None, typer.Option("--object", help="Extract only this object (repeatable).")
+    ] = None,
+) -> None:
+    """Load Salesforce objects into the warehouse's raw schema (incremental by default)."""
+    from flows.extract import extract as extract_flow
+
+    with _stage("Extracting from Salesforce"):
+        summary = extract_flow(full_refresh=full_refresh, objects=objects or None)
+    console.print(summary)
+
+
+@app.command()
+def transform(
+    full_refresh: Annotated[
+        bool, typer.Option(help="Rebuild incremental models (history is kept).")
+    ] = False,
+) -> None:
+    """Build and test the dbt models."""
+    from flows.transform import transform as transform_flow
+
+    with _stage("Building the dbt models"):
+        transform_flow(full_refresh=full_refresh)
+    console.print("Models built and tested.")
+
+
+@app.command()
+def validate() -> None:
+    """Run the quality gates on the raw tables and the marts."""
+    from flows.validate import validate as validate_flow
+
+    with _stage("Running the quality gates"):
+        results = validate_flow()
+    console.print(results)
+
+
+@app.command()
+def writeback(
+    dry_run: Annotated[
+        bool, typer.Option(help="Print counts and a before/after sample; write nothing.")
+    ] = False,
+) -> None:
+    """Write changed relationship fields to Account and Contact records."""
+    from flows.writeback import writeback as writeback_flow
+
+    with _stage("Writing back to the CRM" if not dry_run else "Computing the write-back (dry run)"):
+        report = writeback_flow(dry_run=dry_run)
+    console.print(report.to_markdown())
+
+
+@app.command("install-fields")
+def install_fields() -> None:
+    """Create any missing Rapport field on Account and Contact (Tooling API) and list those that exist."""
+    from connectors.salesforce.fields_install import run_install_fields
+
+    console.print(run_install_fields())
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path(
+        "warehouse/rapport-report.html"
+    ),
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB warehouse file (default: from settings).")
+    ] = None,
+) -> None:
+    """Write the relationship report: one self-contained HTML file that works offline."""
+    from rapport.config import load_settings
+    from rapport.report import write_report
+
+    settings = load_settings()
+    if warehouse is not None:
+        settings.warehouse.path = warehouse
+    path = write_report(settings, out)
+    console.print(f"Report written to {path}")
+
+
+@app.command()
+def doctor() -> None:
+    """Check the settings, the sign-in, the API budget, the CRM fields and the warehouse; say what to fix."""
+    from rapport.doctor import run_checks
+
+    checks = run_checks()
+    table = Table(title="rapport doctor")
+    table.add_column("check")
+    table.add_column("")
+    table.add_column("details / what to do")
+    for check in checks:
+        table.add_row(
+            check.name, "[green]ok[/green]" if check.ok else "[red]problem[/red]", check.detail
+        )
+    console.print(table)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(5)
+
+
 @local_org_app.command("serve")
 def local_org_serve(
-    accounts: Annotated[int, typer.Option(help="Accounts in the generated org.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the org generator.")] = 42,
-    org_data: Annotated[
+    accounts: AccountsOption = 1000,
+    seed: SeedOption = 42,
+    org_data: OrgDataOption = None,
+    store: Annotated[
         Path | None,
         typer.Option(
-            help="Seed from a folder of Salesforce CSV exports.", exists=True, file_okay=False
+            help="Serve an org saved by `local-org generate`.", exists=True, dir_okay=False
         ),
     ] = None,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+    port: Annotated[
+        int, typer.Option(help="Port on 127.0.0.1; 0 picks a free one.", min=0, max=65535)
+    ] = 0,
     state_dir: Annotated[
-        Path, typer.Option(help="Where the certificate and labels go.")
+        Path, typer.Option(help="Where the certificate and ground truth go.")
     ] = DEFAULT_STATE_DIR,
 ) -> None:
     """Serve a local org in the foreground. The first line of output is its connection info as JSON."""
     from connectors.local_org.server import serve_forever
+    from connectors.local_org.store import OrgStore
     from rapport.demo import seed_store
 
-    store, _ = seed_store(accounts, seed, org_data, state_dir)
-    serve_forever(store, port=port or None, state_dir=state_dir / "local-org")
+    org_store = (
+        OrgStore.open(store) if store else seed_store(accounts, seed, org_data, state_dir)[0]
+    )
+    serve_forever(org_store, port=port or None, state_dir=state_dir / "local-org")
+
+
+@local_org_app.command("generate")
+def local_org_generate(
+    out: Annotated[
+        Path,
+        typer.Option(help="Org file to write (DuckDB); serve it with `local-org serve --store`."),
+    ],
+    accounts: AccountsOption = 1000,
+    seed: SeedOption = 42,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the ground truth (default: beside the org file)."),
+    ] = None,
+) -> None:
+    """Generate a synthetic org; its ground-truth labels are written outside it."""
+    from rapport.demo import generate_store
+
+    org_store, truth = generate_store(accounts, seed)
+    org_store.save_as(out)
+    from connectors.local_org.generator import write_labels
+
+    labels = labels or out.with_suffix(".labels.csv")
+    write_labels(truth, labels)
+    console.print(f"Org with {accounts} accounts written to {out}; ground truth in {labels}")
+
+
+@local_org_app.command("export")
+def local_org_export(
+    store: Annotated[
+        Path,
+        typer.Option(help="Org file written by `local-org generate`.", exists=True, dir_okay=False),
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for <Object>.csv files.", file_okay=False)],
+) -> None:
+    """Export an org as Salesforce CSV files (the format `--org-data` reads)."""
+    from connectors.local_org.csv_seed import export_csv
+    from connectors.local_org.store import OrgStore
+
+    files = export_csv(OrgStore.open(store), out)
+    console.print(f"{len(files)} files written to {out}")
+
+
+def _print_distribution(distribution: dict[str, int]) -> None:
+    table = Table(title="Relationship types")
+    table.add_column("type")
+    table.add_column("accounts", justify="right")
+    for code, count in sorted(distribution.items(), key=lambda kv: -kv[1]):
+        table.add_row(code, str(count))
+    console.print(table)
+
+
+def main() -> None:
+    """Entry point: run the app, turning errors into one clear paragraph and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.exceptions.Abort:
+        err_console.print("Aborted.")
+        sys.exit(130)
+    except click.ClickException as usage:
+        usage.show()
+        sys.exit(usage.exit_code)
+    except Exception as error:
+        if _debug:
+            raise
+        problem = explain(error)
+        err_console.print(Panel(problem.message, title=f"[red]{problem.title}[/red]", expand=False))
+        sys.exit(problem.exit_code)
 
 
 if __name__ == "__main__":
-    app()
+    main()

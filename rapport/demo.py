@@ -37,17 +37,25 @@ def seed_store(
         store = load_csv_folder(org_data)
         install_rapport_fields(store)
         return store, None
-    from connectors.local_org.generator import generate_org, write_labels
+    from connectors.local_org.generator import write_labels
+
+    store, truth = generate_store(accounts, seed)
+    labels = state_dir / "ground_truth.csv"
+    labels.parent.mkdir(parents=True, exist_ok=True)
+    write_labels(truth, labels)
+    return store, labels
+
+
+def generate_store(accounts: int, seed: int) -> tuple[OrgStore, list[dict]]:
+    """A synthetic org in a store, and its ground-truth labels (kept out of the org)."""
+    from connectors.local_org.generator import generate_org
     from connectors.local_org.schema import standard_objects
 
     generated = generate_org(accounts=accounts, seed=seed)
     store = OrgStore.create(standard_objects())
     for object_name, records in generated.records.items():
         store.insert(object_name, records)
-    labels = state_dir / "ground_truth.csv"
-    labels.parent.mkdir(parents=True, exist_ok=True)
-    write_labels(generated.labels, labels)
-    return store, labels
+    return store, generated.labels
 
 
 def install_rapport_fields(store: OrgStore) -> None:
