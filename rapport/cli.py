@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.panel import Panel
@@ -266,16 +265,27 @@ def local_org_serve(
     state_dir: Annotated[
         Path, typer.Option(help="Where the certificate and ground truth go.")
     ] = DEFAULT_STATE_DIR,
+    config_out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write a rapport.yml that points Rapport at this org.", dir_okay=False
+        ),
+    ] = None,
 ) -> None:
     """Serve a local org in the foreground. The first line of output is its connection info as JSON."""
     from connectors.local_org.server import serve_forever
     from connectors.local_org.store import OrgStore
-    from rapport.demo import seed_store
+    from rapport.demo import ConnectionInfoSink, seed_store
 
     org_store = (
         OrgStore.open(store) if store else seed_store(accounts, seed, org_data, state_dir)[0]
     )
-    serve_forever(org_store, port=port or None, state_dir=state_dir / "local-org")
+    serve_forever(
+        org_store,
+        port=port or None,
+        state_dir=state_dir / "local-org",
+        out=ConnectionInfoSink(config_out),
+    )
 
 
 @local_org_app.command("generate")
@@ -329,17 +339,13 @@ def _print_distribution(distribution: dict[str, int]) -> None:
 
 
 def main() -> None:
-    """Entry point: run the app, turning errors into one clear paragraph and an exit code."""
+    """Entry point: run the app, turning errors into one clear paragraph and an exit code.
+
+    Click itself handles --help, usage errors and exit codes (standalone mode);
+    what reaches here is an error from a command.
+    """
     try:
-        app(standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
-        sys.exit(130)
-    except click.ClickException as usage:
-        usage.show()
-        sys.exit(usage.exit_code)
+        app()
     except Exception as error:
         if _debug:
             raise

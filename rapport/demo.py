@@ -7,12 +7,16 @@ back from the org through simple-salesforce to prove they arrived.
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from connectors.local_org.server import LocalOrg, LocalOrgInfo
 from connectors.local_org.store import OrgStore
@@ -118,3 +122,38 @@ def run_demo(
         relationship_intelligence(full_refresh=True)
         distribution = crm_type_distribution()
     return DemoResult(dict(distribution), sum(distribution.values()), ground_truth)
+
+
+class ConnectionInfoSink:
+    """Stdout for ``local-org serve``: echoes the connection line and, when asked,
+    turns it into a rapport.yml so the other commands reach this org as is."""
+
+    def __init__(self, config_path: Path | None) -> None:
+        self._config_path = config_path
+        self._written = False
+
+    def write(self, text: str) -> int:
+        sys.stdout.write(text)
+        if self._config_path is not None and not self._written and text.strip():
+            write_local_org_config(json.loads(text), self._config_path)
+            self._written = True
+        return len(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+def write_local_org_config(info: dict, path: Path) -> None:
+    config = {
+        "salesforce": {
+            "auth": "password",
+            "username": info["username"],
+            "password": info["password"],
+            "security_token": info["security_token"],
+            "local_org_url": info["instance_url"],
+            "ca_cert": info["ca_cert"],
+        },
+        "warehouse": {"path": "warehouse/rapport.duckdb"},
+    }
+    header = "# Written by `rapport local-org serve`: sign-in for the local org (not a real org).\n"
+    path.write_text(header + yaml.safe_dump(config, sort_keys=False))

@@ -23,7 +23,12 @@ def _check(name: str, probe: Callable[[], str]) -> Check:
     try:
         return Check(name, True, probe())
     except Exception as error:  # every failure is a finding, not a crash
-        return Check(name, False, explain(error).message)
+        return Check(name, False, _finding(error))
+
+
+def _finding(error: Exception) -> str:
+    """What went wrong and what to do, without the --debug hint meant for crashes."""
+    return explain(error).message.replace("\nRun again with --debug for the traceback.", "")
 
 
 def run_checks() -> list[Check]:
@@ -32,7 +37,7 @@ def run_checks() -> list[Check]:
     try:
         settings = load_settings()
     except Exception as error:
-        return [Check("settings", False, explain(error).message)]
+        return [Check("settings", False, _finding(error))]
     checks = [
         Check(
             "settings",

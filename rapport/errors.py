@@ -23,6 +23,7 @@ _CONFIG_ERRORS = {
     "SecretBlockError": "Create the Prefect Secret block, or set the secret in the environment instead.",
     "CsvSeedError": "Fix the named file and line in the export folder.",
     "FileNotFoundError": "Check the path.",
+    "ReportError": "The report reads the marts: build them first.",
 }
 _SIGN_IN_ERRORS = {
     "SalesforceSignInError",
