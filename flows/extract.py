@@ -3,23 +3,66 @@
 from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from pydantic import ValidationError
 
-from connectors.salesforce.client import connect
-from connectors.salesforce.load import LoadSummary, load_salesforce
+from connectors.salesforce.client import SalesforceConfigError, SalesforceSignInError
+from connectors.salesforce.fields import UnknownFieldError
+from connectors.salesforce.load import LoadSummary, load_salesforce, open_client
 from rapport.config import load_settings
 
 
-@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def _worth_retrying(task, task_run, state) -> bool:
+    """Retry crashes and lost connections, not settings that will fail again."""
+    try:
+        state.result()
+    except (SalesforceConfigError, SalesforceSignInError, UnknownFieldError, ValidationError):
+        return False
+    except Exception:
+        return True
+    return True
+
+
+# Retries here cover what the connector's own retries do not (a crash, a lost
+# warehouse file); each attempt resumes from the last committed watermarks.
+@task(retries=2, retry_delay_seconds=5, retry_condition_fn=_worth_retrying, cache_policy=NO_CACHE)
 def extract_objects(full_refresh: bool, objects: list[str] | None) -> LoadSummary:
     settings = load_settings()
-    sf = connect(settings.salesforce)
-    return load_salesforce(sf, settings, full_refresh=full_refresh, objects=objects)
+    client = open_client(settings)
+    return load_salesforce(client, settings, full_refresh=full_refresh, objects=objects)
 
 
 @flow(name="extract")
 def extract(full_refresh: bool = False, objects: list[str] | None = None) -> LoadSummary:
     """Load Salesforce objects into the raw schema (incremental unless ``full_refresh``)."""
     summary = extract_objects(full_refresh, objects)
-    get_run_logger().info("Rows extracted: %s", summary.rows_per_table)
+    logger = get_run_logger()
+    logger.info("Rows extracted: %s", summary.rows_per_table)
+    if summary.skipped_objects:
+        logger.warning("Not in this org, skipped: %s", ", ".join(summary.skipped_objects))
+    if summary.incomplete_objects:
+        logger.warning(
+            "Stopped for the API budget (%s); the next run resumes: %s",
+            summary.budget_stop,
+            ", ".join(summary.incomplete_objects),
+        )
+    create_markdown_artifact(
+        key="rows-extracted",
+        markdown=rows_markdown(summary),
+        description="Rows extracted per object",
+    )
     return summary
+
+
+def rows_markdown(summary: LoadSummary) -> str:
+    lines = ["# Rows extracted", "", "| table | rows |", "|---|---:|"]
+    lines += [f"| {table} | {rows:,} |" for table, rows in sorted(summary.rows_per_table.items())]
+    if summary.skipped_objects:
+        lines += ["", f"Not in this org: {', '.join(summary.skipped_objects)}."]
+    if summary.incomplete_objects:
+        lines += [
+            "",
+            f"Stopped for the API budget; resumes next run: {', '.join(summary.incomplete_objects)}.",
+        ]
+    return "\n".join(lines)

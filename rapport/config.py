@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -45,6 +45,23 @@ class SalesforceSettings(BaseModel):
     session_id: SecretStr | None = None
     api_version: str = "59.0"
     timeout_seconds: float = 120.0
+    # The JWT bearer signing key itself (PEM), instead of private_key_file.
+    private_key: SecretStr | None = None
+    # Prefect Secret blocks to read a secret from, e.g. password_secret_block:
+    # sf-password; a block wins over the plain setting of the same secret.
+    password_secret_block: str | None = None
+    security_token_secret_block: str | None = None
+    consumer_secret_secret_block: str | None = None
+    session_id_secret_block: str | None = None
+    private_key_secret_block: str | None = None
+    # Every HTTP call waits at most this long to connect (timeout_seconds to read).
+    connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Transient failures (timeouts, 5xx, UNABLE_TO_LOCK_ROW, the concurrent
+    # request limit) are tried this many times in all, with exponential
+    # backoff and jitter between retry_backoff_seconds and retry_max_backoff_seconds.
+    max_attempts: int = Field(default=6, ge=1)
+    retry_backoff_seconds: float = Field(default=1.0, ge=0)
+    retry_max_backoff_seconds: float = Field(default=60.0, ge=0)
     # Set only for Rapport's local org: sign-in hosts are routed to this URL and
     # TLS is verified against its self-signed certificate.
     local_org_url: str | None = None
@@ -72,10 +89,77 @@ class ExtractSettings(BaseModel):
     # Re-read this many seconds before the last SystemModstamp, so rows committed
     # late in Salesforce at the boundary are not lost.
     overlap_seconds: int = 300
+    # Entries added to (or, by name, replacing) the catalog, and catalog objects
+    # to leave out; both are simpler than restating the whole `objects` list.
+    add_objects: list[ObjectConfig] = Field(default_factory=list)
+    drop_objects: list[str] = Field(default_factory=list)
+    # Objects with at least this many rows to read go through Bulk API 2.0,
+    # smaller ones through the REST query API (decided from SELECT COUNT()).
+    bulk_threshold_rows: int = Field(default=10_000, ge=0)
+    # Rows per Bulk API 2.0 result page (maxRecords) and per REST query page.
+    bulk_page_rows: int = Field(default=50_000, ge=1)
+    rest_batch_size: int = Field(default=2000, ge=200, le=2000)
+    # Bulk job polling: first wait, longest wait, and when to give up.
+    bulk_poll_seconds: float = Field(default=1.0, gt=0)
+    bulk_max_poll_seconds: float = Field(default=20.0, gt=0)
+    bulk_job_timeout_seconds: float = Field(default=6 * 3600.0, gt=0)
+    # Stop cleanly (and resume next run) before this share of the org's daily
+    # API requests is used.
+    api_budget_share: float = Field(default=0.8, gt=0, le=1)
 
 
 class WritebackSettings(BaseModel):
     batch_size: int = Field(default=200, ge=1, le=200)
+    # Mart column → CRM field mapping (and allow-list); None: the one shipped
+    # with Rapport, connectors/salesforce/writeback_mapping.yml.
+    mapping_file: Path | None = None
+    # Fields other than Rapport's own that the mapping may write ("Object.Field").
+    extra_allowed_fields: list[str] = Field(default_factory=list)
+    # Send this many changed records of an object or more with a Bulk API 2.0
+    # job rather than composite calls; None chooses from an API-call estimate.
+    bulk_threshold_records: int | None = Field(default=None, ge=1)
+    bulk_max_records_per_job: int = Field(default=100_000, ge=1)
+    # Bulk job polling: the first poll waits records / bulk_records_per_second
+    # (at least bulk_poll_seconds), later ones double up to bulk_max_poll_seconds.
+    bulk_poll_seconds: float = Field(default=0.5, gt=0)
+    bulk_max_poll_seconds: float = Field(default=30.0, gt=0)
+    bulk_records_per_second: float = Field(default=1000.0, gt=0)
+    bulk_timeout_seconds: float = Field(default=1800.0, gt=0)
+    # Record Ids per SOQL query when reading current CRM values (GET URL length).
+    ids_per_query: int = Field(default=300, ge=1, le=700)
+    # Create missing Rapport fields through the Tooling API before writing;
+    # false: stop and ask for `rapport install-fields` (or an SFDX deploy).
+    install_missing_fields: bool = True
+    # Records shown in the before/after sample of a report.
+    sample_size: int = Field(default=10, ge=0)
+
+
+class GateSettings(BaseModel):
+    """Quality gates: the thresholds, and the severities an operator may change.
+
+    ``severity`` maps ``suite.check`` (shell-style wildcards allowed, e.g.
+    ``raw_*.picklist_values``) to ``error`` (stops the run before write-back)
+    or ``warning`` (reported, the run goes on); the suites' own defaults live in
+    ``expectations/suites.yml``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    severity: dict[str, Literal["error", "warning"]] = Field(default_factory=dict)
+    # A raw table may shrink by at most this fraction since the last accepted run.
+    max_row_count_drop: float = Field(default=0.5, ge=0, le=1)
+    # Total variation distance allowed between this run's and the last run's types.
+    max_type_shift: float = Field(default=0.25, ge=0, le=1)
+    # Dates later than this many days after the as-of date are "far future".
+    future_horizon_days: int = Field(default=365, ge=0)
+    # Row-level checks on raw tables read at most this many sampled rows.
+    sample_rows: int = Field(default=50_000, ge=1)
+    # GX Data Docs (HTML) of every run, in data_docs_dir (default <state_dir>/data_docs).
+    data_docs: bool = True
+    data_docs_dir: Path | None = None
+    # Where picklists come from: saved describe files (<state_dir>/describe),
+    # the org itself, either (auto), or nowhere (off: picklist checks skipped).
+    describe: Literal["auto", "saved", "live", "off"] = "auto"
 
 
 class Settings(BaseSettings):
@@ -87,6 +171,7 @@ class Settings(BaseSettings):
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     writeback: WritebackSettings = Field(default_factory=WritebackSettings)
+    gates: GateSettings = Field(default_factory=GateSettings)
     state_dir: Path = Path(".rapport")
     # Measure relationships as of this date instead of today (backfills, tests).
     as_of_date: date | None = None

@@ -68,10 +68,15 @@ def duckdb_connection(path: Path, read_only: bool = False) -> Iterator[duckdb.Du
 
 
 def postgres_dsn(settings: WarehouseSettings) -> str:
-    password = settings.password.get_secret_value() if settings.password else ""
-    return (
-        f"host={settings.host} port={settings.port} user={settings.user} "
-        f"password={password} dbname={settings.database}"
+    """A libpq connection string; make_dsn quotes values (an empty password included)."""
+    from psycopg2.extensions import make_dsn
+
+    return make_dsn(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password.get_secret_value() if settings.password else "",
+        dbname=settings.database,
     )
 
 

@@ -1,0 +1,203 @@
+"""Benchmark: a large Task extraction through Bulk API 2.0, with its peak memory.
+
+The local org runs in a child process, so its memory (the whole Task table and
+the job's snapshot) is not counted against the extraction; it is reported
+separately. The extraction runs in this process through the real path:
+``open_client`` + ``load_salesforce`` (COUNT() picks Bulk API 2.0, result pages
+streamed through pyarrow's CSV reader into dlt, merged into DuckDB).
+
+Memory: ``peak_rss_mb`` is this process's lifetime peak (``ru_maxrss``, which
+includes Python, dlt, DuckDB and pyarrow); a sampler thread also reads the
+resident size every 20 ms so the peak can be told apart per dlt step
+(extract, normalize, load). Target: peak RSS under 1 GB for 2M rows.
+
+The extract step is bounded by the connector (one page on disk, one CSV block
+in memory). The load step is DuckDB merging into the warehouse; the merge
+skips dlt's stage deduplication (a window over every row, which needed
+~1.4 GB at 2M rows), since each run delivers an Id once. DuckDB may still use
+up to 80% of the machine's RAM by default: ``--duckdb-memory-limit 512MB``
+caps it through dlt's own setting (DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG).
+
+    .venv/bin/python bench/extract_bulk.py --rows 2000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+TARGET_PEAK_RSS_MB = 1024
+DUCKDB_CONFIG_VARIABLE = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+def serve(rows: int, seed: int, state_dir: Path) -> None:
+    """Child process: an org holding ``rows`` Tasks; prints its sign-in info, then serves."""
+    from bench.local_org_bulk import task_table
+    from connectors.local_org.schema import standard_objects
+    from connectors.local_org.server import serve_forever
+    from connectors.local_org.store import OrgStore
+
+    store = OrgStore.create(standard_objects())
+    store.insert("Task", task_table(rows, seed))
+    serve_forever(store, state_dir=state_dir)
+
+
+@dataclass
+class RssSampler:
+    """Samples this process's resident set size, to find the peak within each step."""
+
+    interval: float = 0.02
+    samples: list[tuple[float, int]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * _PAGE_BYTES
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.samples.append((time.time(), self._rss()))
+
+    def __enter__(self) -> RssSampler:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_between(self, start: float, end: float) -> int:
+        inside = [rss for at, rss in self.samples if start <= at <= end]
+        return max(inside, default=0)
+
+
+def start_org(rows: int, seed: int, workdir: Path) -> tuple[subprocess.Popen, dict]:
+    org = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--rows", str(rows), "--seed", str(seed),
+         "--state-dir", str(workdir / "local-org")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert org.stdout is not None
+    line = org.stdout.readline()
+    if not line:
+        org.wait()
+        raise RuntimeError("the local org process stopped before serving")
+    return org, json.loads(line)
+
+
+def settings_for(info: dict, workdir: Path):
+    from rapport.config import ExtractSettings, SalesforceSettings, Settings, WarehouseSettings
+
+    return Settings(
+        salesforce=SalesforceSettings(
+            auth="password",
+            username=info["username"],
+            password=info["password"],
+            security_token=info["security_token"],
+            local_org_url=info["instance_url"],
+            ca_cert=Path(info["ca_cert"]),
+        ),
+        warehouse=WarehouseSettings(path=workdir / "warehouse" / "rapport.duckdb"),
+        state_dir=workdir / "state",
+        extract=ExtractSettings(bulk_poll_seconds=0.2),
+    )
+
+
+def run(rows: int, seed: int, duckdb_memory_limit: str | None) -> dict:
+    import duckdb
+
+    from connectors.salesforce.load import load_salesforce, open_client, pipeline
+
+    with tempfile.TemporaryDirectory(prefix="rapport-bench-") as tmp:
+        workdir = Path(tmp)
+        os.environ["RAPPORT_CONFIG"] = str(workdir / "absent.yml")
+        if duckdb_memory_limit:
+            os.environ[DUCKDB_CONFIG_VARIABLE] = json.dumps({"memory_limit": duckdb_memory_limit})
+        org_started = time.perf_counter()
+        org, info = start_org(rows, seed, workdir)
+        org_seconds = time.perf_counter() - org_started
+        try:
+            settings = settings_for(info, workdir)
+            with RssSampler() as sampler:
+                started = time.perf_counter()
+                summary = load_salesforce(open_client(settings), settings, objects=["Task"])
+                total_seconds = time.perf_counter() - started
+            steps = {
+                step.step: step
+                for step in pipeline(settings).last_trace.steps
+                if step.step in ("extract", "normalize", "load")
+            }
+            with duckdb.connect(str(settings.warehouse.path), read_only=True) as connection:
+                loaded = connection.execute("select count(*) from salesforce.task").fetchone()[0]
+        finally:
+            org.terminate()
+            org.wait(timeout=30)
+    if loaded != rows:
+        raise RuntimeError(f"loaded {loaded} Tasks, expected {rows}")
+
+    def seconds(step: str) -> float:
+        return (steps[step].finished_at - steps[step].started_at).total_seconds()
+
+    def peak_mb(step: str) -> float:
+        window = steps[step].started_at.timestamp(), steps[step].finished_at.timestamp()
+        return round(sampler.peak_between(*window) / 2**20, 1)
+
+    peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return {
+        "rows": rows,
+        "duckdb_memory_limit": duckdb_memory_limit or "default",
+        "transport": summary.transports.get("Task"),
+        "api_calls": summary.api_requests_used,
+        "org_start_s": round(org_seconds, 1),
+        "extract_s": round(seconds("extract"), 1),
+        "normalize_s": round(seconds("normalize"), 1),
+        "load_s": round(seconds("load"), 1),
+        "total_s": round(total_seconds, 1),
+        "extract_rows_per_s": round(rows / seconds("extract")),
+        "rows_per_s": round(rows / total_seconds),
+        "peak_rss_extract_mb": peak_mb("extract"),
+        "peak_rss_normalize_mb": peak_mb("normalize"),
+        "peak_rss_load_mb": peak_mb("load"),
+        "peak_rss_mb": peak_rss_mb,
+        "org_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "target_peak_rss_mb": TARGET_PEAK_RSS_MB,
+        "meets_target": peak_rss_mb < TARGET_PEAK_RSS_MB,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--duckdb-memory-limit", default="none")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--state-dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.rows, args.seed, args.state_dir)
+        return
+    limit = None if args.duckdb_memory_limit.lower() == "none" else args.duckdb_memory_limit
+    result = run(args.rows, args.seed, limit)
+    width = max(len(key) for key in result)
+    print("Task extraction through Bulk API 2.0 (local org in a separate process)")
+    for key, value in result.items():
+        print(f"  {key:<{width}}  {value}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Incremental extraction against the local org: watermarks, overlap, deletes, full refresh."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote_plus
+
+import duckdb
+import pytest
+
+from connectors.local_org.schema import FieldSpec
+from connectors.salesforce.ids import make_id
+from connectors.salesforce.source import DELETED_SEEN_COLUMN, soql_datetime
+from tests.connector.conftest import ACCOUNTS, account_id, connector_store, stamp
+
+OBJECTS = ("User", "Account", "Contact", "Opportunity", "Survey_Response__c")
+TRANSPORTS = {"rest": 1_000_000, "bulk": 0}  # bulk_threshold_rows forcing each transport
+
+
+def soql_sent(org, object_name: str) -> list[str]:
+    """The SOQL of every REST query the org answered for ``object_name``."""
+    queries = []
+    for entry in org.request_log.entries():
+        text = unquote_plus(entry.query)
+        if entry.path.rstrip("/").endswith(("/query", "/queryAll")) and text.startswith("q="):
+            soql = text[2:]
+            if f" FROM {object_name}" in soql and "COUNT()" not in soql:
+                queries.append(soql)
+    return queries
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_second_run_reads_only_the_changes_and_ends_equal_to_the_org(extraction, transport):
+    run = extraction(connector_store())
+    run.configure(bulk_threshold_rows=TRANSPORTS[transport])
+
+    first = run.run()
+    assert first.transports["Account"] == transport
+    assert first.rows_per_table["account"] == ACCOUNTS + 1  # the deleted one included
+    run.assert_raw_equals_org(*OBJECTS)
+    assert run.resource_state("Account")["watermark"] == stamp(10 * ACCOUNTS).isoformat()
+
+    store = run.org.store
+    store.add_field("Account", FieldSpec("Tier__c", "string", "Tier", 40, custom=True))
+    changed = [account_id(n) for n in range(5, ACCOUNTS, ACCOUNTS // 10)]  # 1%
+    for n, record_id in enumerate(changed):
+        values = {"Name": f"Renamed {n}", "Industry": "Energy"}
+        store.update("Account", record_id, {**values, "Tier__c": "Gold"} if n < 3 else values)
+    deleted = [account_id(n) for n in (2, 3, 4)]
+    for record_id in deleted:
+        store.delete("Account", record_id)
+    store.delete("Contact", make_id("003", 5))
+    new_opportunity = store.create_record(
+        "Opportunity",
+        {"Name": "Fresh deal", "StageName": "Prospecting", "CloseDate": "2026-01-31"},
+    )
+    run.org.request_log.clear()
+
+    second = run.run()
+
+    run.assert_raw_equals_org(*OBJECTS)
+    # Only the changes came back, plus the one old row inside the overlap
+    # window before the watermark (the newest account, stamped 5 min before
+    # nothing else).
+    boundary = {account_id(ACCOUNTS)}
+    assert second.rows_per_table["account"] == len({*changed, *deleted} | boundary)
+    assert second.rows_per_table["contact"] == 2  # the delete and the boundary row
+    assert second.rows_per_table["opportunity"] == 2  # the new one and the boundary row
+    assert second.rows_per_table["user"] == 3  # all three stamped within 5 minutes
+    assert second.rows_per_table["survey_response_c"] == 1
+    assert run.raw("Opportunity")[new_opportunity]["name"] == "Fresh deal"
+    tiers = {i: r["tier_c"] for i, r in run.raw("Account").items() if r["tier_c"]}
+    assert tiers == dict.fromkeys(changed[:3], "Gold")
+    if transport == "rest":
+        since = soql_datetime(stamp(10 * ACCOUNTS) - timedelta(minutes=5))
+        [soql] = soql_sent(run.org, "Account")
+        assert soql.endswith(
+            f"FROM Account WHERE SystemModstamp >= {since} ORDER BY SystemModstamp"
+        )
+        assert "Tier__c" in soql
+
+
+def test_first_run_reads_everything_without_a_filter(extraction):
+    run = extraction(connector_store(accounts=30))
+    run.configure(bulk_threshold_rows=1_000_000)
+
+    run.run(objects=["Account"])
+
+    [soql] = soql_sent(run.org, "Account")
+    assert " WHERE " not in soql
+    assert soql.endswith("FROM Account ORDER BY SystemModstamp")
+    assert run.org.request_log.count("GET", "/queryAll") >= 1  # deleted rows asked for too
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_rows_tying_on_the_boundary_are_read_once(extraction, transport):
+    run = extraction(connector_store(accounts=50))
+    run.configure(bulk_threshold_rows=TRANSPORTS[transport])
+    run.run(objects=["Account"])
+    watermark = datetime.fromisoformat(run.resource_state("Account")["watermark"])
+
+    # Committed late in Salesforce: stamped at (or just before) the watermark
+    # but visible only after the first run finished.
+    late = [
+        {"Id": account_id(9001), "Name": "Same millisecond", "SystemModstamp": watermark},
+        {
+            "Id": account_id(9002),
+            "Name": "Two minutes earlier",
+            "SystemModstamp": watermark - timedelta(minutes=2),
+        },
+    ]
+    run.org.store.insert("Account", late)
+    second = run.run(objects=["Account"])
+
+    run.assert_raw_equals_org("Account")
+    raw = run.raw("Account")
+    assert {account_id(9001), account_id(9002)} <= raw.keys()
+    # The tie itself and the row it ties with were read again, merged, not duplicated.
+    assert second.rows_per_table["account"] == 3
+    ids = [row["id"] for row in run.raw_rows("Account")]
+    assert len(ids) == len(set(ids))
+
+
+def test_deleted_record_overwrites_its_live_row(extraction):
+    run = extraction(connector_store(accounts=20))
+    run.run(objects=["Account"])
+    victim = account_id(7)
+    assert run.raw("Account")[victim]["is_deleted"] is False
+
+    before = datetime.now(UTC)
+    run.org.store.delete("Account", victim)
+    run.run(objects=["Account"])
+
+    rows = [row for row in run.raw_rows("Account") if row["id"] == victim]
+    assert len(rows) == 1
+    assert rows[0]["is_deleted"] is True
+    assert rows[0][DELETED_SEEN_COLUMN] >= before - timedelta(seconds=1)
+    # Deleted before the first run: arrives marked too; live rows carry no stamp.
+    gone = next(r for r in run.raw_rows("Account") if r["name"] == "Gone Ltd")
+    assert gone["is_deleted"] is True and gone[DELETED_SEEN_COLUMN] is not None
+    live = [r for r in run.raw_rows("Account") if not r["is_deleted"]]
+    assert live and all(r[DELETED_SEEN_COLUMN] is None for r in live)
+
+
+def test_full_refresh_starts_again_from_scratch(extraction):
+    run = extraction(connector_store(accounts=40))
+    run.run(objects=["Account", "Contact"])
+    with duckdb.connect(str(run.settings.warehouse.path)) as connection:
+        connection.execute("delete from salesforce.account where number_of_employees <= 20")
+    assert len(run.raw("Account")) < 41
+
+    incremental = run.run(objects=["Account", "Contact"])
+    assert incremental.rows_per_table["account"] == 1  # the watermark holds: rows stay lost
+    assert len(run.raw("Account")) < 41
+
+    refreshed = run.run(objects=["Account", "Contact"], full_refresh=True)
+
+    assert refreshed.rows_per_table["account"] == 41
+    run.assert_raw_equals_org("Account", "Contact")
+    assert run.resource_state("Account")["watermark"] == stamp(10 * 40).isoformat()
