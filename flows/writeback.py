@@ -1,45 +1,73 @@
-"""The write-back stage: the marts' answers into CRM fields."""
+"""The write-back stage: the marts' answers into CRM fields, only what changed.
+
+The work is in ``connectors.salesforce.writeback_sync``; this flow signs in,
+names the run after the flow run (so the audit log points back to it), puts
+the payload quality gate in front of the first write, and publishes the
+report as a markdown artifact, the dry run's before/after sample included.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 
 from connectors.salesforce.client import connect
-from connectors.salesforce.mapping import ACCOUNT_MAPPING, updates_from_frame
-from connectors.salesforce.writeback import push_composite
-from rapport.config import load_settings
-from rapport.warehouse import read_table
+from connectors.salesforce.writeback_report import WritebackReport
+from connectors.salesforce.writeback_send import PayloadCheck
+from connectors.salesforce.writeback_sync import sync_writeback
+from rapport.config import Settings, load_settings
 
 
-@dataclass(frozen=True)
-class WritebackSummary:
-    attempted: int
-    succeeded: int
-    failed: int
+def payload_gate(settings: Settings, run_id: str | None) -> PayloadCheck:
+    """The payload quality gate (GX), run on each object's complete payload before any write."""
+
+    def check(object_name: str, updates: list, describe: dict, allowed: list[str]) -> None:
+        from expectations.payload import gate_payload, payload_frame
+
+        gate_payload(settings, payload_frame(updates), object_name, describe, allowed, run_id)
+
+    return check
+
+
+def publish_report(report: WritebackReport) -> None:
+    """The report as a Prefect artifact of the current flow run."""
+    create_markdown_artifact(
+        markdown=report.to_markdown(),
+        key="writeback-dry-run" if report.dry_run else "writeback",
+        description=str(report),
+    )
 
 
 @flow(name="writeback")
-def writeback(dry_run: bool = False) -> WritebackSummary:
-    """Write each account's type and strength to its CRM record."""
+def writeback(dry_run: bool = False) -> WritebackReport:
+    """Write each account's and contact's changed relationship fields to the CRM.
+
+    Args:
+        dry_run: compute what would change (counts, a before/after sample,
+            conflicts) and publish it, without writing to the CRM or the
+            write-back state.
+    """
     settings = load_settings()
     logger = get_run_logger()
-    frame = read_table(settings.warehouse, settings.warehouse.marts_schema, "account_relationship")
-    updates = list(updates_from_frame(frame, ACCOUNT_MAPPING))
-    if dry_run:
-        logger.info("Dry run: %d account updates prepared, none sent.", len(updates))
-        return WritebackSummary(attempted=0, succeeded=0, failed=0)
     sf = connect(settings.salesforce)
-    outcomes = push_composite(
-        sf, updates, settings.writeback.batch_size, settings.salesforce.timeout_seconds
+    run_id = flow_run.get_id() or None
+    report = sync_writeback(
+        sf,
+        warehouse=settings.warehouse,
+        options=settings.writeback,
+        dry_run=dry_run,
+        run_id=run_id,
+        log=logger.info,
+        payload_check=payload_gate(settings, run_id),
     )
-    failed = [o for o in outcomes if not o.success]
-    for outcome in failed[:20]:
+    publish_report(report)
+    for failure in report.failures[:20]:
         logger.warning(
-            "Account %s rejected: %s %s",
-            outcome.update.record_id,
-            outcome.error_code,
-            outcome.message,
+            "%s %s rejected: %s %s",
+            failure.object_name,
+            failure.record_id,
+            failure.error_code,
+            failure.message,
         )
-    return WritebackSummary(len(outcomes), len(outcomes) - len(failed), len(failed))
+    return report

@@ -1,0 +1,158 @@
+"""Rapport's CRM fields: the SFDX metadata an admin deploys, and install_fields."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from connectors.salesforce.crm_schema import describe_object_fields
+from connectors.salesforce.fields_install import install_fields
+from connectors.salesforce.mapping import MappingError
+from connectors.salesforce.rapport_fields import (
+    METADATA_NAMESPACE,
+    SFDX_OBJECTS_DIR,
+    SFDX_PROJECT_DIR,
+    rapport_fields,
+)
+from rapport.config import WritebackSettings
+from rapport.typology import relationship_types
+from tests.writeback.conftest import account_id
+
+NS = {"md": METADATA_NAMESPACE}
+EXPECTED_TYPES = {
+    ("Account", "Relationship_Type__c"): "Picklist",
+    ("Account", "Relationship_Strength__c"): "Number",
+    ("Account", "Relationship_Trend__c"): "Picklist",
+    ("Account", "Relationship_Commitment__c"): "Picklist",
+    ("Account", "Relationship_Hostage__c"): "Checkbox",
+    ("Account", "Relationship_Next_Step__c"): "Text",
+    ("Account", "Relationship_Reasons__c"): "LongTextArea",
+    ("Account", "Relationship_Updated_At__c"): "DateTime",
+    ("Contact", "Relationship_Strength__c"): "Number",
+    ("Contact", "Buying_Influence__c"): "Picklist",
+}
+
+
+def parsed_fields() -> dict[tuple[str, str], ET.Element]:
+    fields = {}
+    for path in sorted(SFDX_OBJECTS_DIR.glob("*/fields/*.field-meta.xml")):
+        root = ET.parse(path).getroot()
+        fields[(path.parent.parent.name, path.name.removesuffix(".field-meta.xml"))] = root
+    return fields
+
+
+def text(root: ET.Element, tag: str) -> str | None:
+    element = root.find(f"md:{tag}", NS)
+    return None if element is None else element.text
+
+
+def picklist(root: ET.Element) -> list[str]:
+    return [
+        v.text or ""
+        for v in root.findall("md:valueSet/md:valueSetDefinition/md:value/md:fullName", NS)
+    ]
+
+
+def test_the_sfdx_metadata_parses_with_the_expected_field_types():
+    fields = parsed_fields()
+
+    assert {key: text(root, "type") for key, root in fields.items()} == EXPECTED_TYPES
+    for (_, name), root in fields.items():
+        assert root.tag == f"{{{METADATA_NAMESPACE}}}CustomField"
+        assert text(root, "fullName") == name
+        assert text(root, "label")
+    strength = fields[("Account", "Relationship_Strength__c")]
+    assert (text(strength, "precision"), text(strength, "scale")) == ("5", "2")
+    assert text(fields[("Account", "Relationship_Next_Step__c")], "length") == "255"
+    assert text(fields[("Account", "Relationship_Hostage__c")], "defaultValue") == "false"
+    assert picklist(fields[("Account", "Relationship_Type__c")]) == [
+        t.label for t in relationship_types()
+    ]
+    assert picklist(fields[("Account", "Relationship_Trend__c")]) == ["Rising", "Stable", "Falling"]
+    assert picklist(fields[("Contact", "Buying_Influence__c")]) == ["High", "Medium", "Low"]
+
+
+def test_the_sfdx_files_are_generated_from_the_definitions():
+    stale = [
+        str(d.path().relative_to(SFDX_PROJECT_DIR))
+        for d in rapport_fields()
+        if not d.path().exists() or d.path().read_text(encoding="utf-8") != d.to_xml()
+    ]
+
+    assert stale == [], "run `python -m connectors.salesforce.rapport_fields`"
+
+
+def test_the_sfdx_project_points_at_the_metadata():
+    project = json.loads((SFDX_PROJECT_DIR / "sfdx-project.json").read_text())
+
+    assert [d["path"] for d in project["packageDirectories"]] == ["force-app"]
+    assert (SFDX_PROJECT_DIR / "force-app" / "main" / "default" / "objects").is_dir()
+
+
+def test_install_fields_creates_the_missing_fields_and_a_second_run_creates_nothing(make_env):
+    env = make_env(installed=lambda d: d.name in ("Relationship_Type__c",))
+
+    first = install_fields(env.sf)
+
+    created = {d.full_name for d in rapport_fields()} - {"Account.Relationship_Type__c"}
+    assert set(first.created) == created
+    assert first.existing == ["Account.Relationship_Type__c"]
+    assert env.org.request_log.count("POST", "tooling/sobjects/CustomField") == len(created)
+    account = describe_object_fields(env.sf, "Account")
+    assert account.get("Relationship_Strength__c").type == "double"
+    assert account.get("Relationship_Strength__c").scale == 2
+    assert account.get("Relationship_Hostage__c").type == "boolean"
+    assert account.get("Relationship_Reasons__c").type == "textarea"
+    assert account.get("Relationship_Updated_At__c").type == "datetime"
+    assert account.get("Relationship_Commitment__c").picklist_values == (
+        "Committed",
+        "Trapped",
+        "Switchable",
+        "Exit",
+    )
+    assert describe_object_fields(env.sf, "Contact").get("Buying_Influence__c").type == "picklist"
+
+    env.org.request_log.clear()
+    second = install_fields(env.sf)
+
+    assert second.created == []
+    assert sorted(second.existing) == sorted(d.full_name for d in rapport_fields())
+    assert env.org.request_log.count("POST") == 0
+
+
+def test_write_back_installs_missing_rapport_fields_before_writing(make_env):
+    env = make_env(
+        installed=lambda d: d.name in ("Relationship_Type__c", "Relationship_Strength__c")
+    )
+
+    report = env.sync()
+
+    assert "Account.Relationship_Trend__c" in report.fields_installed
+    assert "Contact.Buying_Influence__c" in report.fields_installed
+    assert env.crm("Account", account_id(0), "Relationship_Trend__c") == "Rising"
+
+
+def test_write_back_without_installing_asks_for_install_fields_and_writes_nothing(make_env):
+    env = make_env(installed=lambda d: d.object_name == "Account")
+    options = WritebackSettings(install_missing_fields=False)
+
+    with pytest.raises(
+        MappingError, match=r"Contact\.Buying_Influence__c does not exist"
+    ) as refused:
+        env.sync(options=options)
+
+    assert "rapport install-fields" in str(refused.value)
+    assert env.write_calls() == 0
+
+
+def test_a_dry_run_on_an_org_without_the_fields_plans_them_and_installs_nothing(make_env):
+    env = make_env(installed=lambda d: False)
+
+    report = env.sync(dry_run=True)
+
+    assert len(report.fields_to_install) == len(rapport_fields())
+    assert env.write_calls() == 0
+    assert report.object("Account").created == len(env.marts.accounts)
+    assert "Fields to install first" in report.to_markdown()
