@@ -1,8 +1,8 @@
-"""Great Expectations gates: validate a table and stop the run on an error.
+"""The gate's vocabulary: a check, its result, and the exception that stops a run.
 
-Tables are validated as pandas batches: GX 1.x's SQL datasource over
-duckdb-engine mishandles non-default schemas, and mart tables are small
-enough (one row per account) to read whole.
+A failed ``error`` check raises :class:`GateFailed`, which stops the parent
+flow before write-back; a failed ``warning`` check is logged and reported, and
+the run goes on.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import great_expectations as gx
 import pandas as pd
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +21,20 @@ SAMPLE_SIZE = 5
 
 @dataclass(frozen=True)
 class Check:
-    """One expectation with the severity that decides whether it stops the run."""
+    """One expectation with the severity that decides whether it stops the run.
+
+    ``name`` is the check's name in ``suites.yml``; severity overrides in
+    ``rapport.yml`` address it as ``suite.name``.
+    """
 
     expectation: str
     kwargs: dict[str, Any]
     severity: Severity = "error"
+    name: str = ""
+
+    @property
+    def column(self) -> str | None:
+        return self.kwargs.get("column")
 
 
 @dataclass(frozen=True)
@@ -40,14 +46,32 @@ class CheckResult:
     success: bool
     observed_value: str
     sample_ids: list[str] = field(default_factory=list)
+    check: str = ""
 
     def describe(self) -> str:
         ids = ", ".join(self.sample_ids) or "none"
         column = f" on {self.column}" if self.column else ""
+        name = f" (check {self.check})" if self.check else ""
         return (
-            f"[{self.severity}] suite {self.suite}: {self.expectation}{column} failed; "
+            f"[{self.severity}] suite {self.suite}: {self.expectation}{column} failed{name}; "
             f"observed {self.observed_value}; sample ids: {ids}"
         )
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A metric computed outside GX (pushed down to SQL, or in Python) and its bounds.
+
+    GX validates the value, so pushed-down checks appear in Data Docs beside the
+    row-level ones; ``observed`` and ``sample_ids`` say what was found.
+    """
+
+    check: Check
+    value: float
+    min_value: float | None
+    max_value: float | None
+    observed: str
+    sample_ids: list[str] = field(default_factory=list)
 
 
 class GateFailed(RuntimeError):
@@ -61,63 +85,13 @@ class GateFailed(RuntimeError):
         )
 
 
-def _context():
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return context
-
-
-def _observed(result: dict[str, Any]) -> str:
-    if "observed_value" in result:
-        return str(result["observed_value"])
-    if "unexpected_count" in result:
-        values = result.get("partial_unexpected_list", [])[:SAMPLE_SIZE]
-        return f"{result['unexpected_count']} unexpected rows (values {values})"
-    return "n/a"
-
-
-def _sample_ids(result: dict[str, Any], id_column: str) -> list[str]:
-    rows = result.get("unexpected_index_list") or []
-    ids = [str(row[id_column]) for row in rows if isinstance(row, dict) and id_column in row]
-    return list(dict.fromkeys(ids))[:SAMPLE_SIZE]
-
-
 def validate_dataframe(
     frame: pd.DataFrame, suite_name: str, checks: list[Check], id_column: str
 ) -> list[CheckResult]:
-    """Run the checks over a dataframe and return one result per check."""
-    context = _context()
-    asset = context.data_sources.add_pandas(suite_name).add_dataframe_asset(name=suite_name)
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-        batch_parameters={"dataframe": frame}
-    )
-    suite = gx.ExpectationSuite(name=suite_name)
-    for check in checks:
-        suite.add_expectation_configuration(
-            ExpectationConfiguration(type=check.expectation, kwargs=check.kwargs)
-        )
-    validation = batch.validate(
-        suite,
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": [id_column],
-            "partial_unexpected_count": SAMPLE_SIZE,
-        },
-    )
-    results = []
-    for check, outcome in zip(checks, validation.results, strict=True):
-        results.append(
-            CheckResult(
-                suite=suite_name,
-                expectation=check.expectation,
-                column=check.kwargs.get("column"),
-                severity=check.severity,
-                success=bool(outcome.success),
-                observed_value=_observed(outcome.result),
-                sample_ids=[] if outcome.success else _sample_ids(outcome.result, id_column),
-            )
-        )
-    return results
+    """Run the checks over a dataframe and return one result per check (no Data Docs)."""
+    from expectations.gx_session import GxSession
+
+    return GxSession(run_name=suite_name).validate_frame(suite_name, checks, frame, id_column)
 
 
 def enforce(results: list[CheckResult]) -> None:

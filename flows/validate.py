@@ -1,22 +1,46 @@
-"""The validate stage: Great Expectations gates on the marts."""
+"""The validate stage: Great Expectations gates on the raw tables and the marts.
+
+Every result is appended to the warehouse's audit schema, rendered in Data
+Docs and summarised in a Prefect markdown artifact (key ``gate-results``)
+before the verdict: an error-severity failure raises ``GateFailed`` so the
+parent flow stops before write-back; warnings are logged and the run goes on.
+"""
 
 from __future__ import annotations
 
-from prefect import flow
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
 
-from expectations.gate import CheckResult, enforce, validate_dataframe
-from expectations.suites import account_relationship_checks
+from expectations.gate import CheckResult, enforce
+from expectations.report import gate_markdown
+from expectations.runner import run_gates
 from rapport.config import load_settings
-from rapport.warehouse import read_table
+
+ARTIFACT_KEY = "gate-results"
 
 
 @flow(name="validate")
 def validate() -> list[CheckResult]:
-    """Gate the marts; raises GateFailed on any error-severity failure."""
+    """Gate the raw tables and marts; raises GateFailed on any error-severity failure."""
     settings = load_settings()
-    frame = read_table(settings.warehouse, settings.warehouse.marts_schema, "account_relationship")
-    results = validate_dataframe(
-        frame, "account_relationship", account_relationship_checks(), id_column="account_id"
+    logger = get_run_logger()
+    report = run_gates(settings, run_id=flow_run.id)
+    for note in report.notes:
+        logger.info(note)
+    for warning in report.warnings:
+        logger.warning(warning.describe())
+    create_markdown_artifact(
+        markdown=gate_markdown(report),
+        key=ARTIFACT_KEY,
+        description=f"Quality gates: {len(report.errors)} errors, {len(report.warnings)} warnings",
     )
-    enforce(results)
-    return results
+    logger.info(
+        "Gates: %d checks, %d errors, %d warnings; Data Docs at %s",
+        len(report.results),
+        len(report.errors),
+        len(report.warnings),
+        report.data_docs_index,
+    )
+    enforce(report.results)
+    return report.results

@@ -1,0 +1,305 @@
+"""Raw suites: one per extracted object, over its table in the raw schema.
+
+Raw tables can hold millions of rows (tasks, emails), so they are never read
+whole into pandas. The checks that must be exact — unique and non-null Ids,
+required foreign keys, far-future dates, the row count against the last run —
+are aggregates pushed down into SQL; GX then validates the computed metric
+against its bounds (so they show in Data Docs), and offending Ids are fetched
+with a LIMIT only when a metric fails. Row-level checks that need the values
+themselves (picklists from describe, the Id format) run in GX over a bounded,
+repeatable sample (``gates.sample_rows``, DuckDB's reservoir sample) and are
+warnings by default, since a sample may miss a rare bad value. On PostgreSQL
+they run over the whole table instead, through GX's own Postgres datasource.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+from expectations.context import GateContext
+from expectations.describes import picklist_values
+from expectations.gate import SAMPLE_SIZE, Check, CheckResult, Measurement
+from expectations.suites import CheckSpec, default_suites, raw_suite
+from expectations.warehouse_sql import literal, quote
+
+_NAMING = NamingConvention()
+
+EXPECTATION_OF_METRIC = {
+    "duplicate_values": "expect_column_values_to_be_unique",
+    "null_values": "expect_column_values_to_not_be_null",
+    "missing_values": "expect_column_values_to_not_be_null",
+    "orphan_references": "expect_column_values_to_reference_existing_rows",
+    "far_future_dates": "expect_column_values_to_not_be_in_far_future",
+    "unparseable_dates": "expect_column_values_to_be_dateutil_parseable",
+    "row_count_drop": "expect_table_row_count_not_to_drop",
+}
+
+
+@dataclass
+class RawOutcome:
+    table: str
+    results: list[CheckResult] = field(default_factory=list)
+    row_count: int | None = None
+
+
+class _RawTable:
+    """One raw table and the SQL fragments its checks share."""
+
+    def __init__(self, ctx: GateContext, table: str, columns: dict[str, str]) -> None:
+        self.ctx = ctx
+        self.table = table
+        self.suite = raw_suite(table)
+        self.columns = columns
+        self.relation = ctx.sql.relation(ctx.warehouse.raw_schema, table)
+        self.live = "not coalesce(is_deleted, false)" if "is_deleted" in columns else "1 = 1"
+
+    def scalar(self, sql: str):
+        return self.ctx.sql.rows(sql)[0][0]
+
+    def ids(self, where: str) -> list[str]:
+        rows = self.ctx.sql.rows(
+            f"select id from {self.relation} where {where} order by id limit {SAMPLE_SIZE}"
+        )
+        return [str(row[0]) for row in rows]
+
+    def has(self, spec: CheckSpec, column: str) -> bool:
+        if column in self.columns:
+            return True
+        self.ctx.skip(self.suite, spec, f"{self.table} has no column {column}")
+        return False
+
+
+def _horizon(ctx: GateContext) -> datetime:
+    return datetime.combine(ctx.as_of + timedelta(days=ctx.gates.future_horizon_days), time())
+
+
+def _duplicate_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
+    c = quote(column)
+    total, extra = t.ctx.sql.rows(
+        f"select count(*), count({c}) - count(distinct {c}) from {t.relation}"
+    )[0]
+    sample: list[str] = []
+    if extra:
+        rows = t.ctx.sql.rows(
+            f"select {c} from {t.relation} where {c} is not null group by {c} "
+            f"having count(*) > 1 order by {c} limit {SAMPLE_SIZE}"
+        )
+        sample = [str(row[0]) for row in rows]
+    return Measurement(
+        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
+        extra,
+        0,
+        0,
+        f"{extra} duplicate {column} values among {total} rows",
+        sample,
+    )
+
+
+def _null_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
+    c = quote(column)
+    total, nulls = t.ctx.sql.rows(f"select count(*), count(*) - count({c}) from {t.relation}")[0]
+    return Measurement(
+        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
+        nulls,
+        0,
+        0,
+        f"{nulls} of {total} rows with a null {column}",
+    )
+
+
+def _missing_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
+    where = f"{t.live} and {quote(column)} is null"
+    missing = t.scalar(f"select count(*) from {t.relation} where {where}")
+    return Measurement(
+        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
+        missing,
+        0,
+        0,
+        f"{missing} live rows without {column}",
+        t.ids(where) if missing else [],
+    )
+
+
+def _orphan_references(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
+    parent = str(spec.params["references"])
+    if t.ctx.sql.columns(t.ctx.warehouse.raw_schema, parent) is None:
+        t.ctx.skip(t.suite, spec, f"the referenced table {parent} is absent")
+        return None
+    parent_relation = t.ctx.sql.relation(t.ctx.warehouse.raw_schema, parent)
+    c = quote(column)
+    where = (
+        f"{t.live} and {c} is not null and not exists "
+        f"(select 1 from {parent_relation} as parent where parent.id = {t.relation}.{c})"
+    )
+    orphans = t.scalar(f"select count(*) from {t.relation} where {where}")
+    return Measurement(
+        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
+        orphans,
+        0,
+        0,
+        f"{orphans} live rows whose {column} matches no {parent} row",
+        t.ids(where) if orphans else [],
+    )
+
+
+def _far_future_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
+    condition = spec.params.get("where")
+    if condition is not None and not t.has(spec, str(condition)):
+        return None
+    value = t.ctx.sql.timestamp_of(column, t.columns[column])
+    horizon = _horizon(t.ctx)
+    scope = t.live
+    if condition is not None:
+        scope += f" and coalesce({quote(str(condition))}, false)"
+    where = f"{scope} and {value} > timestamp {literal(horizon.isoformat(sep=' '))}"
+    late, latest = t.ctx.sql.rows(
+        f"select count(*) filter (where {where}), max({value}) from {t.relation} where {scope}"
+    )[0]
+    return Measurement(
+        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
+        late,
+        0,
+        0,
+        f"{late} live rows after {horizon.date()} (latest {latest})",
+        t.ids(where) if late else [],
+    )
+
+
+def _unparseable_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
+    value = t.ctx.sql.timestamp_of(column, t.columns[column])
+    where = f"{quote(column)} is not null and {value} is null"
+    bad = t.scalar(f"select count(*) from {t.relation} where {where}")
+    return Measurement(
+        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
+        bad,
+        0,
+        0,
+        f"{bad} {column} values that do not parse as dates",
+        t.ids(where) if bad else [],
+    )
+
+
+def _row_count_drop(t: _RawTable, spec: CheckSpec, count: int, previous) -> Measurement:
+    check = t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what])
+    limit = t.ctx.gates.max_row_count_drop
+    if previous is None:
+        return Measurement(check, 0, None, limit, f"{count} rows; first count, nothing to compare")
+    run_id, before = previous
+    drop = max(0.0, 1 - count / before) if before else 0.0
+    return Measurement(
+        check,
+        drop,
+        None,
+        limit,
+        f"{count} rows against {before} at run {run_id}: {drop:.0%} fewer (limit {limit:.0%})",
+    )
+
+
+def _date_columns(specs: tuple[CheckSpec, ...]) -> list[str]:
+    columns = [c for s in specs if s.what == "far_future_dates" for c in s.columns]
+    return list(dict.fromkeys(columns))
+
+
+def _measurements(
+    t: _RawTable, specs: tuple[CheckSpec, ...], count: int, previous
+) -> list[Measurement]:
+    measured: list[Measurement | None] = []
+    per_column = {
+        "duplicate_values": _duplicate_values,
+        "null_values": _null_values,
+        "missing_values": _missing_values,
+        "orphan_references": _orphan_references,
+        "far_future_dates": _far_future_dates,
+    }
+    for spec in specs:
+        if spec.kind != "metric":
+            continue
+        if spec.what == "row_count_drop":
+            measured.append(_row_count_drop(t, spec, count, previous))
+        elif spec.what == "unparseable_dates":
+            for column in _date_columns(specs):
+                kind = t.columns.get(column, "")
+                if column in t.columns and not kind.startswith(("date", "timestamp")):
+                    measured.append(_unparseable_dates(t, spec, column))
+        else:
+            measured += [per_column[spec.what](t, spec, c) for c in spec.columns if t.has(spec, c)]
+    return [m for m in measured if m is not None]
+
+
+def _row_checks(t: _RawTable, specs: tuple[CheckSpec, ...], object_name: str) -> list[Check]:
+    checks: list[Check] = []
+    for spec in specs:
+        if spec.kind == "expect":
+            checks += [c for c in spec.checks(t.suite, t.ctx.severities) if t.has(spec, c.column)]
+        elif spec.kind == "from_describe" and spec.what == "picklists":
+            describe = t.ctx.describes.describe(object_name)
+            if describe is None:
+                continue
+            severity = t.ctx.severities.resolve(t.suite, spec.name, spec.severity)
+            for field_name, values in picklist_values(describe).items():
+                column = _NAMING.normalize_identifier(field_name)
+                if column in t.columns:
+                    checks.append(
+                        Check(
+                            "expect_column_values_to_be_in_set",
+                            {"column": column, "value_set": values},
+                            severity,
+                            spec.name,
+                        )
+                    )
+    return checks
+
+
+def _validate_rows(t: _RawTable, checks: list[Check], count: int) -> list[CheckResult]:
+    if not checks:
+        return []
+    ctx = t.ctx
+    if ctx.postgres_url is not None:
+        return ctx.session.validate_postgres_table(
+            t.suite, checks, ctx.postgres_url, ctx.warehouse.raw_schema, t.table, "id"
+        )
+    columns = list(dict.fromkeys(["id", *(c.column for c in checks if c.column)]))
+    # Sorted so that the sample ids a failure reports are the same on every run.
+    frame = ctx.sql.sample(t.relation, columns, ctx.gates.sample_rows).sort_values("id")
+    results = ctx.session.validate_frame(t.suite, checks, frame, "id")
+    if len(frame) >= count:
+        return results
+    scope = f" (in a sample of {len(frame)} of {count} rows)"
+    return [
+        CheckResult(
+            r.suite,
+            r.expectation,
+            r.column,
+            r.severity,
+            r.success,
+            r.observed_value + scope,
+            r.sample_ids,
+            r.check,
+        )
+        for r in results
+    ]
+
+
+def check_raw_table(
+    ctx: GateContext, table: str, object_name: str, previous: tuple[str, int] | None
+) -> RawOutcome:
+    """Run the raw suite of one table; an absent table is skipped with a note.
+
+    ``previous`` is the (run id, row count) of the last accepted run, if any.
+    """
+    columns = ctx.sql.columns(ctx.warehouse.raw_schema, table)
+    if columns is None:
+        ctx.notes.append(
+            f"{raw_suite(table)} skipped: no table {ctx.warehouse.raw_schema}.{table}."
+        )
+        return RawOutcome(table)
+    t = _RawTable(ctx, table, columns)
+    specs = default_suites().raw_checks(table)
+    count = int(t.scalar(f"select count(*) from {t.relation}"))
+    measurements = _measurements(t, specs, count, previous)
+    results = ctx.session.validate_measurements(t.suite, measurements)
+    results += _validate_rows(t, _row_checks(t, specs, object_name), count)
+    return RawOutcome(table, results, count)

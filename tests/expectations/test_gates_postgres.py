@@ -1,0 +1,102 @@
+"""The same gates on PostgreSQL, through GX's native Postgres datasource.
+
+Runs only where a server is given: RAPPORT_TEST_POSTGRES_URL, e.g.
+postgresql://postgres:secret@localhost:5432/rapport_test. Each test works in
+schemas of its own and drops them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import duckdb
+import pytest
+from conftest import AS_OF, account_id, build_warehouse, contact_id
+
+from expectations.gate import GateFailed, enforce
+from expectations.runner import run_gates
+from rapport.config import ExtractSettings, GateSettings, Settings, WarehouseSettings
+
+POSTGRES_URL = os.environ.get("RAPPORT_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="RAPPORT_TEST_POSTGRES_URL is not set")
+
+
+@pytest.fixture
+def postgres_settings(tmp_path):
+    """The small test warehouse copied into fresh PostgreSQL schemas."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(POSTGRES_URL)
+    suffix = uuid.uuid4().hex[:8]
+    raw, marts, audit = f"raw_{suffix}", f"marts_{suffix}", f"audit_{suffix}"
+    source = build_warehouse(tmp_path / "rapport.duckdb")
+    engine = create_engine(url.set(drivername="postgresql+psycopg2"))
+    with duckdb.connect(str(source.path)) as connection, engine.begin() as pg:
+        for schema, target in (("salesforce", raw), ("rapport", marts)):
+            pg.execute(text(f'create schema "{target}"'))
+            tables = connection.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [schema],
+            ).fetchall()
+            for (table,) in tables:
+                frame = connection.execute(f'select * from rapport."{schema}"."{table}"').df()
+                frame.to_sql(table, pg, schema=target, index=False)
+    settings = Settings(
+        warehouse=WarehouseSettings(
+            type="postgres",
+            host=url.host or "localhost",
+            port=url.port or 5432,
+            user=url.username or "postgres",
+            password=url.password,
+            database=url.database or "postgres",
+            raw_schema=raw,
+            marts_schema=marts,
+            audit_schema=audit,
+        ),
+        extract=ExtractSettings(),
+        state_dir=tmp_path / "state",
+        as_of_date=AS_OF,
+        gates=GateSettings(describe="off", data_docs=False),
+    )
+    yield settings, engine, (raw, marts)
+    with engine.begin() as pg:
+        for schema in (raw, marts, audit):
+            pg.execute(text(f'drop schema if exists "{schema}" cascade'))
+    engine.dispose()
+
+
+def test_postgres_gates_pass_then_stop_on_duplicates_and_bad_scores(postgres_settings):
+    from sqlalchemy import text
+
+    settings, engine, (raw, marts) = postgres_settings
+    assert run_gates(settings).passed
+
+    with engine.begin() as pg:
+        pg.execute(
+            text(f'insert into "{raw}".contact select * from "{raw}".contact where id = :id'),
+            {"id": contact_id(3)},
+        )
+        pg.execute(
+            text(
+                f'update "{marts}".account_relationship set strength_score = 250 '
+                "where account_id = :id"
+            ),
+            {"id": account_id(4)},
+        )
+    report = run_gates(settings)
+
+    failures = {(r.suite, r.check): r.sample_ids for r in report.errors}
+    assert failures[("raw_contact", "id_unique")] == [contact_id(3)]
+    assert failures[("account_relationship", "scores_in_range")] == [account_id(4)]
+    with pytest.raises(GateFailed, match="expect_column_values_to_be_between on strength_score"):
+        enforce(report.results)
+    with engine.connect() as pg:
+        runs = pg.execute(
+            text(
+                f'select count(distinct run_id) from "{settings.warehouse.audit_schema}".'
+                "validation_results"
+            )
+        ).scalar()
+    assert runs == 2

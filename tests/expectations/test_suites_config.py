@@ -1,0 +1,65 @@
+"""suites.yml is data: a malformed entry is refused with its name, overrides resolve predictably."""
+
+from __future__ import annotations
+
+import pytest
+
+from expectations.suites import (
+    Severities,
+    SuiteConfigError,
+    default_suites,
+    parse_suites,
+)
+from rapport.typology import type_codes
+
+
+def test_the_shipped_suites_parse_and_cover_the_contract():
+    suites = default_suites()
+
+    account = suites.marts["account_relationship"]
+    checks = [
+        c
+        for spec in account.checks
+        if spec.kind == "expect"
+        for c in spec.checks(account.table, Severities())
+    ]
+    ranged = {c.column for c in checks if c.name == "scores_in_range"}
+    assert "strength_score" in ranged and "value_score" in ranged
+    [known] = [c for c in checks if c.name == "type_known"]
+    assert known.kwargs["value_set"] == type_codes()
+    assert {s.name for s in suites.raw_checks("contact")} >= {"id_unique", "account_id_present"}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"metric": "duplicate_values"}, "needs a 'check' name"),
+        (
+            {"check": "x", "severity": "fatal", "metric": "null_values"},
+            "raw.every_table.x: severity",
+        ),
+        (
+            {"check": "x", "metric": "null_values", "expect": "y"},
+            "raw.every_table.x: needs exactly one",
+        ),
+        ({"check": "x", "metric": "vibes"}, "unknown metric 'vibes'"),
+        ({"check": "x", "from_describe": "colours"}, "unknown describe generator"),
+    ],
+)
+def test_a_malformed_entry_is_refused_by_name(entry, message):
+    with pytest.raises(SuiteConfigError, match=message):
+        parse_suites({"raw": {"every_table": [entry]}})
+
+
+def test_duplicate_check_names_in_a_suite_are_refused():
+    entry = {"check": "same", "metric": "null_values", "column": "id"}
+    with pytest.raises(SuiteConfigError, match=r"raw\.tables\.contact: check names must be unique"):
+        parse_suites({"raw": {"every_table": [entry], "tables": {"contact": [entry]}}})
+
+
+def test_an_exact_override_wins_over_a_pattern():
+    severities = Severities({"raw_*.id_unique": "warning", "raw_account.id_unique": "error"})
+
+    assert severities.resolve("raw_account", "id_unique", "error") == "error"
+    assert severities.resolve("raw_contact", "id_unique", "error") == "warning"
+    assert severities.resolve("raw_contact", "id_not_null", "error") == "error"
