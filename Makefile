@@ -40,5 +40,9 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra dev \
 		--python-version 3.11 --generate-hashes -o requirements.lock
 
+# Typology accuracy against the generator's ground truth (bench/evaluate.py).
+evaluate: $(STAMP)
+	$(BIN)/python -m bench.evaluate --accounts 2000
+
 clean:
 	rm -rf $(VENV) warehouse .rapport dbt_project/target dbt_project/logs
