@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections import Counter
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from flows import extract as extract_stage
 from flows import transform as transform_stage
 from flows import validate as validate_stage
 from flows import writeback as writeback_stage
+from flows.artifacts import distribution_markdown
 from rapport.config import load_settings
 from rapport.warehouse import read_table
 
@@ -31,12 +33,49 @@ def relationship_intelligence(
         dry_run: compute and validate everything, but send nothing to the CRM.
         objects: extract only these Salesforce objects (default: the configured catalog).
     """
-    extract_stage.extract(full_refresh=full_refresh, objects=objects)
+    logger = get_run_logger()
+    extracted = extract_stage.extract(full_refresh=full_refresh, objects=objects)
     transform_stage.transform(full_refresh=full_refresh)
     validate_stage.validate()
-    summary = writeback_stage.writeback(dry_run=dry_run)
+    if extracted.budget_stop and not dry_run:
+        # The rest of the budget belongs to the next extraction, which resumes
+        # where this one stopped; the CRM keeps the previous, consistent answer.
+        logger.warning("Write-back skipped: extraction stopped for the API budget.")
+    else:
+        writeback_stage.writeback(dry_run=dry_run)
     settings = load_settings()
-    frame = read_table(settings.warehouse, settings.warehouse.marts_schema, "account_relationship")
-    distribution = Counter(frame["relationship_type"])
-    get_run_logger().info("Write-back: %s; types: %s", summary, dict(distribution))
-    return dict(distribution)
+    distribution = publish_distribution(settings)
+    publish_report_link(settings)
+    logger.info("Relationship types: %s", distribution)
+    return distribution
+
+
+def publish_distribution(settings) -> dict[str, int]:
+    marts = settings.warehouse.marts_schema
+    current = Counter(
+        read_table(settings.warehouse, marts, "account_relationship")["relationship_type"]
+    )
+    history = read_table(settings.warehouse, marts, "relationship_history")
+    earlier = history[history["as_of_date"] < history["as_of_date"].max()]
+    previous = (
+        Counter(earlier[earlier["as_of_date"] == earlier["as_of_date"].max()]["relationship_type"])
+        if len(earlier)
+        else None
+    )
+    create_markdown_artifact(
+        key="type-distribution",
+        markdown=distribution_markdown(current, previous),
+        description="Accounts per relationship type, and the change since the last run",
+    )
+    return dict(current)
+
+
+def publish_report_link(settings) -> None:
+    from rapport.report import write_report
+
+    path = write_report(settings, settings.state_dir / "relationship_report.html")
+    create_link_artifact(
+        key="relationship-report",
+        link=path.resolve().as_uri(),
+        link_text="Relationship report (HTML)",
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 from prefect import flow
+from prefect.artifacts import create_markdown_artifact
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
+from flows.artifacts import models_markdown
 from rapport.config import load_settings
 from rapport.warehouse import DBT_PROJECT_DIR, export_dbt_env
 
@@ -26,4 +28,9 @@ def transform(full_refresh: bool = False) -> None:
     args = ["build", *(["--full-refresh"] if full_refresh else [])]
     if settings.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": settings.as_of_date.isoformat()})]
-    runner.invoke(args)
+    result = runner.invoke(args)
+    create_markdown_artifact(
+        key="dbt-models",
+        markdown=models_markdown(result.result or []),
+        description="dbt nodes built and tested",
+    )

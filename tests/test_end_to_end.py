@@ -17,9 +17,33 @@ def crm_types(sf: Salesforce) -> dict[str, str | None]:
     return {r["Id"]: r["Relationship_Type__c"] for r in records["records"]}
 
 
+RUN_ARTIFACTS = {
+    "rows-extracted",
+    "dbt-models",
+    "gate-results",
+    "type-distribution",
+    "writeback",
+    "relationship-report",
+}
+
+
+def artifacts_since(started_at) -> dict[str, object]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=sorted(RUN_ARTIFACTS)))
+        )
+    return {a.key: a for a in found if a.created >= started_at}
+
+
 def test_flow_writes_every_account_type_back_to_the_crm(small_org):
+    from datetime import UTC, datetime
+
     from flows.relationship_intelligence import relationship_intelligence
 
+    started_at = datetime.now(UTC)
     distribution = relationship_intelligence(full_refresh=True)
 
     settings = load_settings()
@@ -30,6 +54,13 @@ def test_flow_writes_every_account_type_back_to_the_crm(small_org):
     assert in_crm == expected
     assert sum(distribution.values()) == len(small_org.labels)
     assert mart["strength_score"].between(0, 100).all()
+
+    artifacts = artifacts_since(started_at)
+    assert set(artifacts) == RUN_ARTIFACTS
+    assert "| account |" in artifacts["rows-extracted"].data
+    assert "model.rapport.account_relationship" in artifacts["dbt-models"].data
+    assert "First snapshot" in artifacts["type-distribution"].data
+    assert artifacts["relationship-report"].data.endswith("relationship_report.html)")
 
 
 def test_failed_gate_stops_the_flow_and_leaves_the_crm_unchanged(small_org, monkeypatch):
