@@ -16,7 +16,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.panel import Panel
 from rich.table import Table
 
 from rapport import prefect_defaults
@@ -350,7 +349,9 @@ def main() -> None:
         if _debug:
             raise
         problem = explain(error)
-        err_console.print(Panel(problem.message, title=f"[red]{problem.title}[/red]", expand=False))
+        # Soft-wrapped so paths and Ids in the message stay whole and copyable.
+        err_console.print(f"[bold red]{problem.title}[/bold red]", soft_wrap=True)
+        err_console.print(problem.message, soft_wrap=True, markup=False, highlight=False)
         sys.exit(problem.exit_code)
 
 
