@@ -1,13 +1,12 @@
 """The same gates on PostgreSQL, through GX's native Postgres datasource.
 
-Runs only where a server is given: RAPPORT_TEST_POSTGRES_URL, e.g.
-postgresql://postgres:secret@localhost:5432/rapport_test. Each test works in
-schemas of its own and drops them afterwards.
+Uses the session's PostgreSQL (tests/conftest.py: RAPPORT_TEST_POSTGRES_URL or
+a throwaway server). Each test works in schemas of its own and drops them
+afterwards.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import duckdb
@@ -18,17 +17,14 @@ from expectations.gate import GateFailed, enforce
 from expectations.runner import run_gates
 from rapport.config import ExtractSettings, GateSettings, Settings, WarehouseSettings
 
-POSTGRES_URL = os.environ.get("RAPPORT_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="RAPPORT_TEST_POSTGRES_URL is not set")
-
 
 @pytest.fixture
-def postgres_settings(tmp_path):
+def postgres_settings(tmp_path, postgres_url):
     """The small test warehouse copied into fresh PostgreSQL schemas."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    url = make_url(POSTGRES_URL)
+    url = make_url(postgres_url)
     suffix = uuid.uuid4().hex[:8]
     raw, marts, audit = f"raw_{suffix}", f"marts_{suffix}", f"audit_{suffix}"
     source = build_warehouse(tmp_path / "rapport.duckdb")
