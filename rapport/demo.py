@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -109,12 +110,24 @@ def crm_type_distribution() -> Counter[str]:
     return Counter(r["Relationship_Type__c"] or "(not set)" for r in records)
 
 
+def reset_demo_warehouse(warehouse: Path, state_dir: Path) -> None:
+    """Start each demo from an empty warehouse.
+
+    Every demo serves a new org; the previous demo's write-back state (what it
+    pushed to the old org) would read the new org's empty fields as hand edits.
+    """
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+        path.unlink(missing_ok=True)
+    shutil.rmtree(state_dir / "dlt", ignore_errors=True)
+
+
 def run_demo(
     accounts: int, seed: int, org_data: Path | None, warehouse: Path, state_dir: Path
 ) -> DemoResult:
     from flows.relationship_intelligence import relationship_intelligence
 
     store, ground_truth = seed_store(accounts, seed, org_data, state_dir)
+    reset_demo_warehouse(warehouse, state_dir)
     with (
         LocalOrg.start(store, state_dir=state_dir / "local-org") as org,
         environment(local_org_env(org.info, warehouse.resolve(), state_dir.resolve())),
