@@ -6,7 +6,9 @@ this one chains them and stops before write-back when a quality gate fails.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from typing import Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
@@ -25,6 +27,7 @@ def relationship_intelligence(
     full_refresh: bool = False,
     dry_run: bool = False,
     objects: list[str] | None = None,
+    target: Literal["duckdb", "postgres"] | None = None,
 ) -> dict[str, int]:
     """Measure every account's relationship and write it back to the CRM.
 
@@ -32,8 +35,13 @@ def relationship_intelligence(
         full_refresh: re-extract every object from scratch instead of incrementally.
         dry_run: compute and validate everything, but send nothing to the CRM.
         objects: extract only these Salesforce objects (default: the configured catalog).
+        target: the warehouse to use (default: warehouse.type from settings).
     """
     logger = get_run_logger()
+    if target:
+        # Each stage reads its settings afresh; a run's process is its own, so
+        # the override lasts exactly this flow run.
+        os.environ["RAPPORT_WAREHOUSE__TYPE"] = target
     extracted = extract_stage.extract(full_refresh=full_refresh, objects=objects)
     transform_stage.transform(full_refresh=full_refresh)
     validate_stage.validate()

@@ -74,22 +74,31 @@ def write_export(folder: Path) -> int:
 
 
 def test_demo_runs_on_a_csv_export_with_upper_case_headers(tmp_path, monkeypatch):
-    from rapport.demo import run_demo
-
     monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
     export = tmp_path / "export"
     export.mkdir()
     accounts = write_export(export)
     assert (export / "Account.csv").read_text().startswith("ID,NAME,")
 
-    result = run_demo(
-        accounts=0,
-        seed=0,
-        org_data=export,
-        warehouse=tmp_path / "warehouse" / "rapport.duckdb",
-        state_dir=tmp_path / "state",
+    from typer.testing import CliRunner
+
+    from rapport.cli import app
+
+    warehouse = tmp_path / "warehouse" / "rapport.duckdb"
+    result = CliRunner().invoke(
+        app,
+        [
+            "demo",
+            "--org-data",
+            str(export),
+            "--warehouse",
+            str(warehouse),
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
     )
 
-    assert result.accounts == accounts
-    assert "(not set)" not in result.distribution_in_crm
-    assert result.ground_truth is None
+    assert result.exit_code == 0, result.output
+    assert f"({accounts} accounts)" in result.output
+    assert "(not set)" not in result.output
+    assert "Generator ground truth" not in result.output

@@ -63,7 +63,27 @@ def test_flow_writes_every_account_type_back_to_the_crm(small_org):
     assert artifacts["relationship-report"].data.endswith("relationship_report.html)")
 
 
-def test_failed_gate_stops_the_flow_and_leaves_the_crm_unchanged(small_org, monkeypatch):
+CORRUPTIONS = {
+    # what is broken: (SQL run after dbt, words the gate's message must hold)
+    "mart score out of range": (
+        "update rapport.rapport.account_relationship set strength_score = 250 where account_id = ?",
+        [
+            "suite account_relationship",
+            "expect_column_values_to_be_between on strength_score",
+            "250",
+        ],
+    ),
+    "duplicate raw Ids": (
+        "insert into rapport.salesforce.account select * from rapport.salesforce.account where id = ?",
+        ["account", "unique"],
+    ),
+}
+
+
+@pytest.mark.parametrize("corruption", CORRUPTIONS)
+def test_failed_gate_stops_the_flow_and_leaves_the_crm_unchanged(
+    small_org, monkeypatch, corruption
+):
     import flows.transform as transform_module
     from expectations.gate import GateFailed
     from flows.relationship_intelligence import relationship_intelligence
@@ -71,23 +91,21 @@ def test_failed_gate_stops_the_flow_and_leaves_the_crm_unchanged(small_org, monk
 
     real_transform = transform_module.transform
     broken_id = small_org.labels[0]["account_id"]
+    statement, expected_words = CORRUPTIONS[corruption]
 
     def transform_then_corrupt(**kwargs):
         real_transform(**kwargs)
         with duckdb_connection(load_settings().warehouse.path) as connection:
-            connection.execute(
-                "update rapport.rapport.account_relationship set strength_score = 250 where account_id = ?",
-                [broken_id],
-            )
+            connection.execute(statement, [broken_id])
 
     monkeypatch.setattr(transform_module, "transform", transform_then_corrupt)
     with pytest.raises(GateFailed) as failure:
         relationship_intelligence(full_refresh=True)
 
     message = str(failure.value)
-    assert "suite account_relationship" in message
-    assert "expect_column_values_to_be_between on strength_score" in message
+    for words in expected_words:
+        assert words in message
     assert broken_id in message
-    assert "250" in message
     assert small_org.org.request_log.count("PATCH", "composite") == 0
+    assert small_org.org.request_log.count("POST", "jobs/ingest") == 0
     assert set(crm_types(connect(load_settings().salesforce)).values()) == {None}
