@@ -64,9 +64,10 @@ def export_value(value):
     return value
 
 
-def write_export(folder: Path) -> int:
+def write_export(folder: Path, objects: tuple[str, ...] = tuple(EXPORTED_FIELDS)) -> int:
     store, labels = generated_store(accounts=40, seed=11)
-    for object_name, fields in EXPORTED_FIELDS.items():
+    for object_name in objects:
+        fields = EXPORTED_FIELDS[object_name]
         records = store.query(f"SELECT {', '.join(fields)} FROM {object_name}").records()
         frame = pd.DataFrame([{f.upper(): export_value(r[f]) for f in fields} for r in records])
         frame.to_csv(folder / f"{object_name}.csv", index=False)
@@ -102,3 +103,39 @@ def test_demo_runs_on_a_csv_export_with_upper_case_headers(tmp_path, monkeypatch
     assert f"({accounts} accounts)" in result.output
     assert "(not set)" not in result.output
     assert "Generator ground truth" not in result.output
+
+
+def test_pipeline_completes_on_an_org_with_only_accounts_and_opportunities(tmp_path, monkeypatch):
+    """Types still come out; confidence says how little the org could tell."""
+    from typer.testing import CliRunner
+
+    from rapport.cli import app
+    from rapport.warehouse import duckdb_connection
+
+    monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
+    export = tmp_path / "export"
+    export.mkdir()
+    accounts = write_export(export, objects=("Account", "Opportunity"))
+    warehouse = tmp_path / "warehouse" / "rapport.duckdb"
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "demo",
+            "--org-data",
+            str(export),
+            "--warehouse",
+            str(warehouse),
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f"({accounts} accounts)" in result.output
+    assert "(not set)" not in result.output
+    with duckdb_connection(warehouse) as connection:
+        confidence = connection.sql(
+            "select max(confidence) from rapport.rapport.account_relationship"
+        ).fetchone()[0]
+    assert confidence < 0.5
