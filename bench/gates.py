@@ -34,6 +34,7 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from connectors.local_org.app import describe_field
 from connectors.local_org.generator import generate_org
 from connectors.local_org.schema import standard_objects
+from connectors.salesforce.field_types import arrow_type_for
 from connectors.salesforce.source import table_name
 from expectations.describes import StaticDescribes
 from expectations.runner import run_gates
@@ -43,16 +44,6 @@ from rapport.warehouse import DBT_PROJECT_DIR
 AS_OF = date(2026, 11, 23)
 TARGET_SHARE = 0.20
 _NAMING = NamingConvention()
-# The Arrow types the connector gives Salesforce field types (connectors/salesforce/fields.py).
-ARROW_TYPES = {
-    "boolean": pa.bool_(),
-    "int": pa.int64(),
-    "double": pa.float64(),
-    "currency": pa.float64(),
-    "percent": pa.float64(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us", tz="UTC"),
-}
 
 
 def load_raw(path: Path, records: dict[str, list[dict]]) -> dict[str, int]:
@@ -65,7 +56,7 @@ def load_raw(path: Path, records: dict[str, list[dict]]) -> dict[str, int]:
         for object_name, rows in records.items():
             schema = pa.schema(
                 [
-                    pa.field(f.name, ARROW_TYPES.get(f.type, pa.string()))
+                    pa.field(f.name, arrow_type_for(f.type))
                     for f in specs[object_name].fields.values()
                     if not f.is_compound
                 ]

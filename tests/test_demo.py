@@ -74,66 +74,47 @@ def write_export(folder: Path, objects: tuple[str, ...] = tuple(EXPORTED_FIELDS)
     return len(labels)
 
 
-def test_demo_runs_on_a_csv_export_with_upper_case_headers(tmp_path, monkeypatch):
-    monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
+def demo_on_export(tmp_path: Path, objects: tuple[str, ...]) -> tuple[int, Path, str]:
+    """Write an export of ``objects`` and run `rapport demo --org-data` on it."""
+    from typer.testing import CliRunner
+
+    from rapport.cli import app
+
     export = tmp_path / "export"
     export.mkdir()
-    accounts = write_export(export)
-    assert (export / "Account.csv").read_text().startswith("ID,NAME,")
-
-    from typer.testing import CliRunner
-
-    from rapport.cli import app
-
+    accounts = write_export(export, objects)
     warehouse = tmp_path / "warehouse" / "rapport.duckdb"
-    result = CliRunner().invoke(
-        app,
-        [
-            "demo",
-            "--org-data",
-            str(export),
-            "--warehouse",
-            str(warehouse),
-            "--state-dir",
-            str(tmp_path / "state"),
-        ],
-    )
-
+    arguments = [
+        "--org-data",
+        str(export),
+        "--warehouse",
+        str(warehouse),
+        "--state-dir",
+        str(tmp_path / "state"),
+    ]
+    result = CliRunner().invoke(app, ["demo", *arguments])
     assert result.exit_code == 0, result.output
     assert f"({accounts} accounts)" in result.output
-    assert "(not set)" not in result.output
-    assert "Generator ground truth" not in result.output
+    assert "(not set)" not in result.output  # every account's type came back from the CRM
+    return accounts, warehouse, result.output
 
 
-def test_pipeline_completes_on_an_org_with_only_accounts_and_opportunities(tmp_path, monkeypatch):
+@pytest.fixture(autouse=True)
+def no_config_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
+
+
+def test_demo_runs_on_a_csv_export_with_upper_case_headers(tmp_path):
+    _, _, output = demo_on_export(tmp_path, tuple(EXPORTED_FIELDS))
+    assert (tmp_path / "export" / "Account.csv").read_text().startswith("ID,NAME,")
+    assert "Generator ground truth" not in output
+
+
+def test_pipeline_completes_on_an_org_with_only_accounts_and_opportunities(tmp_path):
     """Types still come out; confidence says how little the org could tell."""
-    from typer.testing import CliRunner
-
-    from rapport.cli import app
     from rapport.warehouse import duckdb_connection
 
-    monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
-    export = tmp_path / "export"
-    export.mkdir()
-    accounts = write_export(export, objects=("Account", "Opportunity"))
-    warehouse = tmp_path / "warehouse" / "rapport.duckdb"
-
-    result = CliRunner().invoke(
-        app,
-        [
-            "demo",
-            "--org-data",
-            str(export),
-            "--warehouse",
-            str(warehouse),
-            "--state-dir",
-            str(tmp_path / "state"),
-        ],
-    )
-
-    assert result.exit_code == 0, result.output
-    assert f"({accounts} accounts)" in result.output
-    assert "(not set)" not in result.output
+    _, warehouse, _ = demo_on_export(tmp_path, ("Account", "Opportunity"))
     with duckdb_connection(warehouse) as connection:
         confidence = connection.sql(
             "select max(confidence) from rapport.rapport.account_relationship"

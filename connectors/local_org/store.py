@@ -39,21 +39,13 @@ from connectors.local_org.soql import (
     compile_soql,
     quote_ident,
 )
+from connectors.salesforce.field_types import arrow_type_for
 from connectors.salesforce.ids import InvalidSalesforceId, make_id, to_18
 
 _SPECS_TABLE = "__rapport_object_specs"
 _GENERATED_POD = "LO"
 SYSTEM_DATETIMES = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
 
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "boolean": pa.bool_(),
-    "int": pa.int64(),
-    "double": pa.float64(),
-    "currency": pa.float64(),
-    "percent": pa.float64(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us", tz="UTC"),
-}
 _SQL_TYPES = {
     "boolean": "BOOLEAN",
     "int": "BIGINT",
@@ -68,7 +60,7 @@ _INT32 = 2**31
 
 
 def arrow_type(field: FieldSpec) -> pa.DataType:
-    return _ARROW_TYPES.get(field.type, pa.string())
+    return arrow_type_for(field.type)
 
 
 def sql_type(field: FieldSpec) -> str:

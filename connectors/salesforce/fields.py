@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
+from connectors.salesforce.field_types import arrow_type_for
+
 # Compound fields duplicate their components and cannot be queried in Bulk;
 # base64 bodies are blobs nobody analyses.
 SKIPPED_TYPES = frozenset({"address", "location", "base64"})
@@ -28,15 +30,6 @@ SKIPPED_TYPES = frozenset({"address", "location", "base64"})
 ALWAYS_SELECTED = ("Id", "SystemModstamp", "IsDeleted")
 
 _NAMING = NamingConvention()
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "boolean": pa.bool_(),
-    "int": pa.int64(),
-    "double": pa.float64(),
-    "currency": pa.float64(),
-    "percent": pa.float64(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us", tz="UTC"),
-}
 
 
 def column_name(catalog_name: str) -> str:
@@ -56,7 +49,7 @@ class ExtractField:
 
     @property
     def arrow_type(self) -> pa.DataType:
-        return _ARROW_TYPES.get(self.sf_type, pa.string())
+        return arrow_type_for(self.sf_type)
 
 
 class UnknownFieldError(ValueError):
