@@ -26,7 +26,13 @@ def _worth_retrying(task, task_run, state) -> bool:
 
 # Retries here cover what the connector's own retries do not (a crash, a lost
 # warehouse file); each attempt resumes from the last committed watermarks.
-@task(retries=2, retry_delay_seconds=5, retry_condition_fn=_worth_retrying, cache_policy=NO_CACHE)
+@task(
+    retries=2,
+    retry_delay_seconds=30,
+    retry_condition_fn=_worth_retrying,
+    timeout_seconds=6 * 3600,
+    cache_policy=NO_CACHE,
+)
 def extract_objects(full_refresh: bool, objects: list[str] | None) -> LoadSummary:
     settings = load_settings()
     client = open_client(settings)

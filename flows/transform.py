@@ -13,7 +13,8 @@ from rapport.config import load_settings
 from rapport.warehouse import DBT_PROJECT_DIR, export_dbt_env
 
 
-@flow(name="transform")
+# A failed model fails again on retry; a run that hangs is stopped.
+@flow(name="transform", retries=0, timeout_seconds=2 * 3600)
 def transform(full_refresh: bool = False) -> None:
     """Build and test the dbt project against the configured warehouse.
 

@@ -20,7 +20,8 @@ from rapport.config import load_settings
 ARTIFACT_KEY = "gate-results"
 
 
-@flow(name="validate")
+# Failed checks are findings, not flukes: never retried.
+@flow(name="validate", retries=0, timeout_seconds=3600)
 def validate() -> list[CheckResult]:
     """Gate the raw tables and marts; raises GateFailed on any error-severity failure."""
     settings = load_settings()

@@ -39,7 +39,9 @@ def publish_report(report: WritebackReport) -> None:
     )
 
 
-@flow(name="writeback")
+# Calls retry inside the connector; the flow itself is not re-run,
+# since a second pass would only resend what the first confirmed.
+@flow(name="writeback", retries=0, timeout_seconds=4 * 3600)
 def writeback(dry_run: bool = False) -> WritebackReport:
     """Write each account's and contact's changed relationship fields to the CRM.
 
