@@ -1052,7 +1052,8 @@ async def record_get(request: Request) -> Response:
     return JSONResponse(record_json(spec, request.path_params["version"], record_id, record))
 
 
-async def record_update(request: Request) -> Response:
+async def _record_write(request: Request) -> tuple[OrgState, ObjectSpec, dict] | Response:
+    """What creating and updating a single record share: the object, the body, faults."""
     org = _org(request)
     spec = _spec_or_none(org, request.path_params["sobject"])
     if spec is None:
@@ -1062,9 +1063,16 @@ async def record_update(request: Request) -> Response:
         return body
     if not isinstance(body, dict):
         return sf_error(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
-    values = {k: v for k, v in body.items() if k != "attributes"}
     if org.faults.lock_record():
         return sf_error(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access", [])
+    return org, spec, {k: v for k, v in body.items() if k != "attributes"}
+
+
+async def record_update(request: Request) -> Response:
+    write = await _record_write(request)
+    if isinstance(write, Response):
+        return write
+    org, spec, values = write
     try:
         await run_in_threadpool(
             org.store.update, spec.name, request.path_params["record_id"], values
@@ -1075,18 +1083,10 @@ async def record_update(request: Request) -> Response:
 
 
 async def record_create(request: Request) -> Response:
-    org = _org(request)
-    spec = _spec_or_none(org, request.path_params["sobject"])
-    if spec is None:
-        return not_found()
-    body = await _json_body(request)
-    if isinstance(body, Response):
-        return body
-    if not isinstance(body, dict):
-        return sf_error(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
-    values = {k: v for k, v in body.items() if k != "attributes"}
-    if org.faults.lock_record():
-        return sf_error(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access", [])
+    write = await _record_write(request)
+    if isinstance(write, Response):
+        return write
+    org, spec, values = write
     try:
         record_id = await run_in_threadpool(org.store.create_record, spec.name, values)
     except RecordError as error:
