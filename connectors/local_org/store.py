@@ -236,6 +236,23 @@ def _out_of_range(field: FieldSpec, value: Any) -> RecordError:
 # --------------------------------------------------------------------------- results
 
 
+def unknown_field_error(spec: ObjectSpec, name: str) -> RecordError:
+    return RecordError(
+        "INVALID_FIELD", f"No such column '{name}' on sobject of type {spec.name}", [name]
+    )
+
+
+def read_only_error(names: list[str]) -> RecordError:
+    """Salesforce's answer to a write on a field that is not updateable."""
+    return RecordError(
+        "INVALID_FIELD_FOR_INSERT_UPDATE",
+        f"Unable to create/update fields: {', '.join(names)}. Please check the "
+        "security settings of this field and verify that it is read/write for your "
+        "profile or permission set.",
+        names,
+    )
+
+
 @dataclass(frozen=True)
 class QueryResult:
     object_name: str
@@ -474,19 +491,11 @@ class OrgStore:
         for key, value in values.items():
             field = spec.field_ci(key)
             if field is None:
-                raise RecordError(
-                    "INVALID_FIELD", f"No such column '{key}' on sobject of type {spec.name}", [key]
-                )
+                raise unknown_field_error(spec, key)
             resolved.append((field, value))
         read_only = [f.name for f, _ in resolved if not f.updateable or f.is_compound]
         if read_only:
-            raise RecordError(
-                "INVALID_FIELD_FOR_INSERT_UPDATE",
-                f"Unable to create/update fields: {', '.join(read_only)}. Please check the "
-                "security settings of this field and verify that it is read/write for your "
-                "profile or permission set.",
-                read_only,
-            )
+            raise read_only_error(read_only)
         checked = {f.name: check_constraints(f, coerce_value(f, v)) for f, v in resolved}
         return spec, record_id, checked
 
@@ -622,9 +631,7 @@ class OrgStore:
         for key, value in values.items():
             field = spec.field_ci(key)
             if field is None:
-                raise RecordError(
-                    "INVALID_FIELD", f"No such column '{key}' on sobject of type {spec.name}", [key]
-                )
+                raise unknown_field_error(spec, key)
             resolved[field.name] = (field, value)
         read_only = [
             f.name
@@ -632,13 +639,7 @@ class OrgStore:
             if not f.updateable or f.is_compound or f.type == "id"
         ]
         if read_only:
-            raise RecordError(
-                "INVALID_FIELD_FOR_INSERT_UPDATE",
-                f"Unable to create/update fields: {', '.join(read_only)}. Please check the "
-                "security settings of this field and verify that it is read/write for your "
-                "profile or permission set.",
-                read_only,
-            )
+            raise read_only_error(read_only)
         row = {name: check_constraints(f, coerce_value(f, v)) for name, (f, v) in resolved.items()}
         missing = [
             f.name
