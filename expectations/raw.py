@@ -110,17 +110,28 @@ def _null_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
     )
 
 
-def _missing_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
-    where = f"{t.live} and {quote(column)} is null"
-    missing = t.scalar(f"select count(*) from {t.relation} where {where}")
+def _offending_rows(
+    t: _RawTable, spec: CheckSpec, column: str, where: str, count: int, observed: str
+) -> Measurement:
+    """A count of rows that must be zero, with sample Ids of the rows when it is not."""
     return Measurement(
         t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
-        missing,
+        count,
         0,
         0,
-        f"{missing} live rows without {column}",
-        t.ids(where) if missing else [],
+        observed,
+        t.ids(where) if count else [],
     )
+
+
+def _count_where(t: _RawTable, where: str) -> int:
+    return t.scalar(f"select count(*) from {t.relation} where {where}")
+
+
+def _missing_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
+    where = f"{t.live} and {quote(column)} is null"
+    missing = _count_where(t, where)
+    return _offending_rows(t, spec, column, where, missing, f"{missing} live rows without {column}")
 
 
 def _orphan_references(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
@@ -134,15 +145,9 @@ def _orphan_references(t: _RawTable, spec: CheckSpec, column: str) -> Measuremen
         f"{t.live} and {c} is not null and not exists "
         f"(select 1 from {parent_relation} as parent where parent.id = {t.relation}.{c})"
     )
-    orphans = t.scalar(f"select count(*) from {t.relation} where {where}")
-    return Measurement(
-        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
-        orphans,
-        0,
-        0,
-        f"{orphans} live rows whose {column} matches no {parent} row",
-        t.ids(where) if orphans else [],
-    )
+    orphans = _count_where(t, where)
+    observed = f"{orphans} live rows whose {column} matches no {parent} row"
+    return _offending_rows(t, spec, column, where, orphans, observed)
 
 
 def _far_future_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
@@ -158,28 +163,16 @@ def _far_future_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement
     late, latest = t.ctx.sql.rows(
         f"select count(*) filter (where {where}), max({value}) from {t.relation} where {scope}"
     )[0]
-    return Measurement(
-        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
-        late,
-        0,
-        0,
-        f"{late} live rows after {horizon.date()} (latest {latest})",
-        t.ids(where) if late else [],
-    )
+    observed = f"{late} live rows after {horizon.date()} (latest {latest})"
+    return _offending_rows(t, spec, column, where, late, observed)
 
 
 def _unparseable_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
     value = t.ctx.sql.timestamp_of(column, t.columns[column])
     where = f"{quote(column)} is not null and {value} is null"
-    bad = t.scalar(f"select count(*) from {t.relation} where {where}")
-    return Measurement(
-        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
-        bad,
-        0,
-        0,
-        f"{bad} {column} values that do not parse as dates",
-        t.ids(where) if bad else [],
-    )
+    bad = _count_where(t, where)
+    observed = f"{bad} {column} values that do not parse as dates"
+    return _offending_rows(t, spec, column, where, bad, observed)
 
 
 def _row_count_drop(t: _RawTable, spec: CheckSpec, count: int, previous) -> Measurement:
