@@ -109,3 +109,34 @@ def test_failed_gate_stops_the_flow_and_leaves_the_crm_unchanged(
     assert small_org.org.request_log.count("PATCH", "composite") == 0
     assert small_org.org.request_log.count("POST", "jobs/ingest") == 0
     assert set(crm_types(connect(load_settings().salesforce)).values()) == {None}
+
+
+def test_warning_level_failure_is_reported_and_write_back_proceeds(small_org, monkeypatch):
+    import flows.transform as transform_module
+    from flows.relationship_intelligence import relationship_intelligence
+    from rapport.warehouse import duckdb_connection
+
+    monkeypatch.setenv(
+        "RAPPORT_GATES__SEVERITY", '{"contact_relationship.strength_in_range": "warning"}'
+    )
+    real_transform = transform_module.transform
+
+    def transform_then_corrupt(**kwargs):
+        real_transform(**kwargs)
+        with duckdb_connection(load_settings().warehouse.path) as connection:
+            connection.execute(
+                "update rapport.rapport.contact_relationship set strength_score = 250 "
+                "where contact_id = (select min(contact_id) from rapport.rapport.contact_relationship)"
+            )
+
+    monkeypatch.setattr(transform_module, "transform", transform_then_corrupt)
+    relationship_intelligence(full_refresh=True)
+
+    settings = load_settings()
+    results = read_table(settings.warehouse, "rapport_audit", "validation_results")
+    warned = results[
+        (results["expectation"].str.contains("between")) & (~results["success"].astype(bool))
+    ]
+    assert set(warned["severity"]) == {"warning"}
+    assert "contact_relationship" in set(warned["suite"])
+    assert None not in set(crm_types(connect(settings.salesforce)).values())  # written all the same
