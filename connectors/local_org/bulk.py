@@ -378,12 +378,20 @@ def _job_settings(request: Request, body: dict[str, Any]) -> dict[str, Any] | Re
     }
 
 
-async def create_query_job(request: Request) -> Response:
+async def _job_body(request: Request) -> dict | Response:
+    """A job-creation body: a JSON object, or Salesforce's INVALIDJOB answer."""
     body = await json_body(request)
     if isinstance(body, Response):
         return body
     if not isinstance(body, dict):
         return sf_error(400, "INVALIDJOB", "The request body must be a JSON object")
+    return body
+
+
+async def create_query_job(request: Request) -> Response:
+    body = await _job_body(request)
+    if isinstance(body, Response):
+        return body
     operation = body.get("operation")
     if operation not in QUERY_OPERATIONS:
         return sf_error(400, "INVALIDJOB", f"Invalid operation for a query job: {operation}")
@@ -401,11 +409,9 @@ async def create_query_job(request: Request) -> Response:
 
 
 async def create_ingest_job(request: Request) -> Response:
-    body = await json_body(request)
+    body = await _job_body(request)
     if isinstance(body, Response):
         return body
-    if not isinstance(body, dict):
-        return sf_error(400, "INVALIDJOB", "The request body must be a JSON object")
     operation = body.get("operation")
     if operation == "hardDelete":
         return sf_error(400, "FEATURENOTENABLED", "hardDelete is not enabled in the local org")
