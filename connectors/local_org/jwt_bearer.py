@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import jwt
@@ -23,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.x509.oid import NameOID
+
+from connectors.local_org.tls import self_signed_builder
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LOGIN_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
@@ -42,16 +43,8 @@ def generate_jwt_key_pair(common_name: str = "Rapport connected app") -> JwtKeyP
     """A fresh RSA key and self-signed certificate, for tests and demos."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=365))
-        .sign(key, hashes.SHA256())
+    certificate = self_signed_builder(name, key.public_key(), days_valid=365).sign(
+        key, hashes.SHA256()
     )
     return JwtKeyPair(
         private_key_pem=key.private_bytes(

@@ -72,6 +72,20 @@ def _usable(files: TlsFiles) -> bool:
     return fresh and covers and matches
 
 
+def self_signed_builder(name: x509.Name, public_key, days_valid: int) -> x509.CertificateBuilder:
+    """A certificate that is its own issuer, valid from five minutes ago (clock skew)."""
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=days_valid))
+    )
+
+
 def _generate(days_valid: int) -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
@@ -80,16 +94,9 @@ def _generate(days_valid: int) -> tuple[bytes, bytes]:
             x509.NameAttribute(NameOID.COMMON_NAME, "Rapport local org"),
         ]
     )
-    now = datetime.now(UTC)
     key_id = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=days_valid))
+        self_signed_builder(name, key.public_key(), days_valid)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.SubjectAlternativeName(
