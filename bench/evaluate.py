@@ -29,11 +29,11 @@ TARGET_HOSTAGE_F1 = 0.8
 
 def run_pipeline(accounts: int, seed: int, workdir: Path):
     """Return (labels, mart dataframe) after a full dry run against a generated org."""
-    from connectors.local_org.generator import generate_org
-    from connectors.local_org.schema import standard_objects
-    from connectors.local_org.server import LocalOrg
-    from connectors.local_org.store import OrgStore
     from flows.relationship_intelligence import relationship_intelligence
+    from local_org.generator import generate_org
+    from local_org.schema import standard_objects
+    from local_org.server import LocalOrg
+    from local_org.store import OrgStore
     from rapport.config import load_settings
     from rapport.demo import environment, local_org_env
     from rapport.warehouse import read_table

@@ -45,9 +45,9 @@ _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 def serve(rows: int, seed: int, state_dir: Path) -> None:
     """Child process: an org holding ``rows`` Tasks; prints its sign-in info, then serves."""
     from bench.local_org_bulk import task_table
-    from connectors.local_org.schema import standard_objects
-    from connectors.local_org.server import serve_forever
-    from connectors.local_org.store import OrgStore
+    from local_org.schema import standard_objects
+    from local_org.server import serve_forever
+    from local_org.store import OrgStore
 
     store = OrgStore.create(standard_objects())
     store.insert("Task", task_table(rows, seed))
@@ -120,7 +120,7 @@ def settings_for(info: dict, workdir: Path):
 def run(rows: int, seed: int, duckdb_memory_limit: str | None) -> dict:
     import duckdb
 
-    from connectors.salesforce.load import load_salesforce, open_client, pipeline
+    from connectors.salesforce.extract.load import load_salesforce, open_client, pipeline
 
     with tempfile.TemporaryDirectory(prefix="rapport-bench-") as tmp:
         workdir = Path(tmp)

@@ -31,13 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from connectors.local_org.app import describe_field
-from connectors.local_org.generator import generate_org
-from connectors.local_org.schema import standard_objects
-from connectors.salesforce.field_types import arrow_type_for
-from connectors.salesforce.source import table_name
+from connectors.salesforce.extract.field_types import arrow_type_for
+from connectors.salesforce.extract.source import table_name
 from expectations.describes import StaticDescribes
 from expectations.runner import run_gates
+from local_org.app import describe_field
+from local_org.generator import generate_org
+from local_org.schema import standard_objects
 from rapport.config import GateSettings, Settings, WarehouseSettings
 from rapport.warehouse import DBT_PROJECT_DIR
 

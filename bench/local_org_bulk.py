@@ -30,10 +30,10 @@ import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connectors.local_org.schema import standard_objects
-from connectors.local_org.server import LocalOrg
-from connectors.local_org.store import OrgStore
-from connectors.salesforce.local_routing import local_org_session
+from connectors.salesforce.api.local_routing import local_org_session
+from local_org.schema import standard_objects
+from local_org.server import LocalOrg
+from local_org.store import OrgStore
 
 FIELDS = (
     "Id, Subject, Status, Priority, Type, ActivityDate, WhatId, WhoId, OwnerId, IsClosed, "

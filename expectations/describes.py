@@ -66,7 +66,7 @@ class LiveDescribes:
 
     def _connect(self):
         if self._client is None and self._unavailable is None:
-            from connectors.salesforce.client import connect
+            from connectors.salesforce.api.client import connect
 
             try:
                 self._client = connect(self._settings)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from connectors.salesforce.source import table_name
+from connectors.salesforce.extract.source import table_name
 from expectations.audit import AuditLog
 from expectations.context import GateContext
 from expectations.describes import DescribeSource, describe_source

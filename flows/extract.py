@@ -7,9 +7,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import ValidationError
 
-from connectors.salesforce.client import SalesforceConfigError, SalesforceSignInError
-from connectors.salesforce.fields import UnknownFieldError
-from connectors.salesforce.load import LoadSummary, load_salesforce, open_client
+from connectors.salesforce.api.client import SalesforceConfigError, SalesforceSignInError
+from connectors.salesforce.extract.fields import UnknownFieldError
+from connectors.salesforce.extract.load import LoadSummary, load_salesforce, open_client
 from rapport.config import load_settings
 
 

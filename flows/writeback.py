@@ -1,6 +1,6 @@
 """The write-back stage: the marts' answers into CRM fields, only what changed.
 
-The work is in ``connectors.salesforce.writeback_sync``; this flow signs in,
+The work is in ``connectors.salesforce.writeback.sync``; this flow signs in,
 names the run after the flow run (so the audit log points back to it), puts
 the payload quality gate in front of the first write, and publishes the
 report as a markdown artifact, the dry run's before/after sample included.
@@ -12,10 +12,10 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from connectors.salesforce.client import connect
-from connectors.salesforce.writeback_report import WritebackReport
-from connectors.salesforce.writeback_send import PayloadCheck
-from connectors.salesforce.writeback_sync import sync_writeback
+from connectors.salesforce.api.client import connect
+from connectors.salesforce.writeback.report import WritebackReport
+from connectors.salesforce.writeback.send import PayloadCheck
+from connectors.salesforce.writeback.sync import sync_writeback
 from rapport.config import Settings, load_settings
 
 

@@ -203,7 +203,7 @@ def writeback(
 @app.command("install-fields")
 def install_fields() -> None:
     """Create any missing Rapport field on Account and Contact (Tooling API) and list those that exist."""
-    from connectors.salesforce.fields_install import run_install_fields
+    from connectors.salesforce.writeback.install import run_install_fields
 
     console.print(run_install_fields())
 
@@ -272,8 +272,8 @@ def local_org_serve(
     ] = None,
 ) -> None:
     """Serve a local org in the foreground. The first line of output is its connection info as JSON."""
-    from connectors.local_org.server import serve_forever
-    from connectors.local_org.store import OrgStore
+    from local_org.server import serve_forever
+    from local_org.store import OrgStore
     from rapport.demo import ConnectionInfoSink, seed_store
 
     org_store = (
@@ -305,7 +305,7 @@ def local_org_generate(
 
     org_store, truth = generate_store(accounts, seed)
     org_store.save_as(out)
-    from connectors.local_org.generator import write_labels
+    from local_org.generator import write_labels
 
     labels = labels or out.with_suffix(".labels.csv")
     write_labels(truth, labels)
@@ -321,8 +321,8 @@ def local_org_export(
     out: Annotated[Path, typer.Option(help="Folder for <Object>.csv files.", file_okay=False)],
 ) -> None:
     """Export an org as Salesforce CSV files (the format `--org-data` reads)."""
-    from connectors.local_org.csv_seed import export_csv
-    from connectors.local_org.store import OrgStore
+    from local_org.csv_seed import export_csv
+    from local_org.store import OrgStore
 
     files = export_csv(OrgStore.open(store), out)
     console.print(f"{len(files)} files written to {out}")

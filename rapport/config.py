@@ -20,7 +20,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from connectors.salesforce.catalog import ObjectConfig, default_objects
+from connectors.salesforce.extract.catalog import ObjectConfig, default_objects
 
 CONFIG_ENV_VAR = "RAPPORT_CONFIG"
 DEFAULT_CONFIG_FILE = "rapport.yml"
@@ -111,7 +111,7 @@ class ExtractSettings(BaseModel):
 class WritebackSettings(BaseModel):
     batch_size: int = Field(default=200, ge=1, le=200)
     # Mart column → CRM field mapping (and allow-list); None: the one shipped
-    # with Rapport, connectors/salesforce/writeback_mapping.yml.
+    # with Rapport, connectors/salesforce/mapping.yml.
     mapping_file: Path | None = None
     # Fields other than Rapport's own that the mapping may write ("Object.Field").
     extra_allowed_fields: list[str] = Field(default_factory=list)

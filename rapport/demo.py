@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from connectors.local_org.server import LocalOrg, LocalOrgInfo
-from connectors.local_org.store import OrgStore
-from connectors.salesforce.client import connect
+from connectors.salesforce.api.client import connect
+from local_org.server import LocalOrg, LocalOrgInfo
+from local_org.store import OrgStore
 from rapport.config import load_settings
 
 
@@ -37,12 +37,12 @@ def seed_store(
 ) -> tuple[OrgStore, Path | None]:
     """Build the local org's store; generated orgs also write their ground truth."""
     if org_data is not None:
-        from connectors.local_org.csv_seed import load_csv_folder
+        from local_org.csv_seed import load_csv_folder
 
         store = load_csv_folder(org_data)
         install_rapport_fields(store)
         return store, None
-    from connectors.local_org.generator import write_labels
+    from local_org.generator import write_labels
 
     store, truth = generate_store(accounts, seed)
     labels = state_dir / "ground_truth.csv"
@@ -53,8 +53,8 @@ def seed_store(
 
 def generate_store(accounts: int, seed: int) -> tuple[OrgStore, list[dict]]:
     """A synthetic org in a store, and its ground-truth labels (kept out of the org)."""
-    from connectors.local_org.generator import generate_org
-    from connectors.local_org.schema import standard_objects
+    from local_org.generator import generate_org
+    from local_org.schema import standard_objects
 
     generated = generate_org(accounts=accounts, seed=seed)
     store = OrgStore.create(standard_objects())
@@ -65,7 +65,7 @@ def generate_store(accounts: int, seed: int) -> tuple[OrgStore, list[dict]]:
 
 def install_rapport_fields(store: OrgStore) -> None:
     """Add Rapport's CRM fields to an org seeded from exports, as an admin would deploy them."""
-    from connectors.local_org.schema import rapport_field_specs
+    from local_org.schema import rapport_field_specs
 
     for object_name, fields in rapport_field_specs().items():
         if object_name not in store.objects:

@@ -46,7 +46,7 @@ def run_checks() -> list[Check]:
         )
     ]
 
-    from connectors.salesforce.client import connect
+    from connectors.salesforce.api.client import connect
 
     sf_holder: list = []
 
@@ -84,7 +84,7 @@ def _api_budget(sf, budget_share: float) -> str:
 
 
 def _rapport_fields(sf) -> str:
-    from connectors.salesforce.rapport_fields import rapport_fields
+    from connectors.salesforce.writeback.rapport_fields import rapport_fields
 
     wanted = rapport_fields()
     missing = []

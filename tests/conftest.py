@@ -27,7 +27,7 @@ def prefect_harness():
 
 @dataclass
 class RunningOrg:
-    org: object  # connectors.local_org.server.LocalOrg
+    org: object  # local_org.server.LocalOrg
     labels: list[dict]
     warehouse: Path
     state_dir: Path
@@ -36,9 +36,9 @@ class RunningOrg:
 def generated_store(accounts: int, seed: int):
     from datetime import UTC, datetime
 
-    from connectors.local_org.generator import generate_org
-    from connectors.local_org.schema import standard_objects
-    from connectors.local_org.store import OrgStore
+    from local_org.generator import generate_org
+    from local_org.schema import standard_objects
+    from local_org.store import OrgStore
 
     generated = generate_org(
         accounts=accounts, seed=seed, as_of=datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
@@ -52,7 +52,7 @@ def generated_store(accounts: int, seed: int):
 @pytest.fixture
 def pipeline_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """Point Rapport at a local org and a throwaway warehouse, through env vars as a user would."""
-    from connectors.local_org.server import LocalOrg
+    from local_org.server import LocalOrg
     from rapport.demo import local_org_env
 
     def start(store) -> RunningOrg:

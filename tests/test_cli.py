@@ -65,9 +65,9 @@ def write_config(path: Path, org, warehouse: Path, **salesforce) -> Path:
 @pytest.fixture
 def bare_org(tmp_path):
     """A local org without Rapport's fields and with almost no API budget left."""
-    from connectors.local_org.schema import standard_objects
-    from connectors.local_org.server import LocalOrg
-    from connectors.local_org.store import OrgStore
+    from local_org.schema import standard_objects
+    from local_org.server import LocalOrg
+    from local_org.store import OrgStore
 
     store = OrgStore.create(standard_objects(include_rapport_fields=False))
     store.insert("Account", [{"Name": "Acme"}])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from simple_salesforce import Salesforce
 
-from connectors.salesforce.client import connect
+from connectors.salesforce.api.client import connect
 from rapport.config import load_settings
 from rapport.warehouse import read_table
 

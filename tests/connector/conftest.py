@@ -16,14 +16,14 @@ import duckdb
 import pytest
 from pydantic import BaseModel
 
-from connectors.local_org.schema import ObjectSpec, standard_objects
-from connectors.local_org.server import LocalOrg
-from connectors.local_org.store import OrgStore
-from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.fields import SKIPPED_TYPES, column_name
-from connectors.salesforce.ids import make_id
-from connectors.salesforce.load import LoadSummary, load_salesforce, open_client, pipeline
-from connectors.salesforce.source import table_name
+from connectors.salesforce.api.client import SalesforceClient
+from connectors.salesforce.api.ids import make_id
+from connectors.salesforce.extract.fields import SKIPPED_TYPES, column_name
+from connectors.salesforce.extract.load import LoadSummary, load_salesforce, open_client, pipeline
+from connectors.salesforce.extract.source import table_name
+from local_org.schema import ObjectSpec, standard_objects
+from local_org.server import LocalOrg
+from local_org.store import OrgStore
 from rapport.config import ExtractSettings, SalesforceSettings, Settings, WarehouseSettings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from connectors.local_org.jwt_bearer import generate_jwt_key_pair
-from connectors.salesforce.client import (
+from connectors.salesforce.api.client import (
     SalesforceApiError,
     SalesforceClient,
     SalesforceConfigError,
     SalesforceSignInError,
     connect,
 )
-from connectors.salesforce.secrets import SecretBlockError, resolve_secrets
+from connectors.salesforce.api.secrets import SecretBlockError, resolve_secrets
+from local_org.jwt_bearer import generate_jwt_key_pair
 from tests.connector.conftest import changed, connector_store, settings_for
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from connectors.salesforce.budget import ApiBudget, ApiBudgetReached
+from connectors.salesforce.api.budget import ApiBudget, ApiBudgetReached
 from tests.connector.conftest import ACCOUNTS, connector_store
 from tests.connector.test_incremental import soql_sent
 

@@ -8,11 +8,11 @@ import logging
 import pytest
 from pydantic import ValidationError
 
-from connectors.local_org.schema import SYSTEM_FIELDS, ObjectSpec, field_from_yaml, standard_objects
-from connectors.local_org.store import OrgStore
-from connectors.salesforce.catalog import ObjectConfig, configured_objects, default_objects
-from connectors.salesforce.fields import UnknownFieldError
-from connectors.salesforce.ids import make_id
+from connectors.salesforce.api.ids import make_id
+from connectors.salesforce.extract.catalog import ObjectConfig, configured_objects, default_objects
+from connectors.salesforce.extract.fields import UnknownFieldError
+from local_org.schema import SYSTEM_FIELDS, ObjectSpec, field_from_yaml, standard_objects
+from local_org.store import OrgStore
 from tests.connector.conftest import account_id, connector_records, connector_store, stamp
 from tests.connector.test_incremental import soql_sent
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pytest
 
-from connectors.salesforce.fields import (
+from connectors.salesforce.extract.fields import (
     UnknownFieldError,
     column_name,
     csv_batch_to_arrow,

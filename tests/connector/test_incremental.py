@@ -8,9 +8,9 @@ from urllib.parse import unquote_plus
 import duckdb
 import pytest
 
-from connectors.local_org.schema import FieldSpec
-from connectors.salesforce.ids import make_id
-from connectors.salesforce.source import DELETED_SEEN_COLUMN, soql_datetime
+from connectors.salesforce.api.ids import make_id
+from connectors.salesforce.extract.source import DELETED_SEEN_COLUMN, soql_datetime
+from local_org.schema import FieldSpec
 from tests.connector.conftest import ACCOUNTS, account_id, connector_store, stamp
 
 OBJECTS = ("User", "Account", "Contact", "Opportunity", "Survey_Response__c")

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from connectors.local_org.faults import FaultConfig
-from connectors.salesforce.budget import ApiBudgetReached
-from connectors.salesforce.client import SalesforceApiError
-from connectors.salesforce.load import open_client
+from connectors.salesforce.api.budget import ApiBudgetReached
+from connectors.salesforce.api.client import SalesforceApiError
+from connectors.salesforce.extract.load import open_client
+from local_org.faults import FaultConfig
 from tests.connector.conftest import connector_store
 
 OBJECTS = ("User", "Account", "Contact", "Opportunity", "Survey_Response__c")

@@ -13,7 +13,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from connectors.salesforce.retry import Verdict, classify
+from connectors.salesforce.api.retry import Verdict, classify
 
 
 def body(code: str, message: str = "") -> list[dict[str, str]]:

@@ -8,13 +8,13 @@ import traceback
 import pytest
 from pydantic import SecretStr
 
-from connectors.local_org.faults import FaultConfig
-from connectors.salesforce.client import (
+from connectors.salesforce.api.client import (
     SalesforceApiError,
     SalesforceClient,
     SalesforceSignInError,
 )
-from connectors.salesforce.secrets import Redactor
+from connectors.salesforce.api.secrets import Redactor
+from local_org.faults import FaultConfig
 from rapport.config import SalesforceSettings
 from tests.connector.conftest import connector_store
 

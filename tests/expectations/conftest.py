@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.salesforce.ids import make_id
+from connectors.salesforce.api.ids import make_id
 from rapport.config import (
     ExtractSettings,
     GateSettings,

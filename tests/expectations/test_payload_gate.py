@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import account_id
 
-from connectors.salesforce.writeback import RecordUpdate
+from connectors.salesforce.writeback.transport import RecordUpdate
 from expectations.gate import GateFailed
 from expectations.payload import gate_payload, payload_frame, validate_payload
 

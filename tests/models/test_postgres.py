@@ -6,8 +6,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from connectors.local_org.server import LocalOrg
-from connectors.salesforce.load import load_salesforce, open_client
+from connectors.salesforce.extract.load import load_salesforce, open_client
+from local_org.server import LocalOrg
 from rapport.config import Settings
 from rapport.demo import environment
 from rapport.warehouse import dbt_env, read_table

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from connectors.salesforce.ids import make_id
+from connectors.salesforce.api.ids import make_id
 from rapport.typology import relationship_types, type_codes
 
 AS_OF = date(2026, 11, 23)

@@ -18,14 +18,14 @@ import pyarrow as pa
 import pytest
 from simple_salesforce import Salesforce
 
-from connectors.local_org.schema import FieldSpec, standard_objects
-from connectors.local_org.server import LocalOrg
-from connectors.local_org.store import OrgStore
-from connectors.salesforce.ids import make_id
-from connectors.salesforce.rapport_fields import FieldDefinition, rapport_fields
-from connectors.salesforce.writeback_report import WritebackReport
-from connectors.salesforce.writeback_state import WritebackLedger
-from connectors.salesforce.writeback_sync import sync_writeback
+from connectors.salesforce.api.ids import make_id
+from connectors.salesforce.writeback.rapport_fields import FieldDefinition, rapport_fields
+from connectors.salesforce.writeback.report import WritebackReport
+from connectors.salesforce.writeback.state import WritebackLedger
+from connectors.salesforce.writeback.sync import sync_writeback
+from local_org.schema import FieldSpec, standard_objects
+from local_org.server import LocalOrg
+from local_org.store import OrgStore
 from rapport.config import WarehouseSettings, WritebackSettings
 from rapport.typology import relationship_types
 

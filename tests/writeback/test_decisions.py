@@ -7,12 +7,12 @@ import io
 
 import pytest
 
-from connectors.salesforce.bulk_ingest import updates_to_csv
-from connectors.salesforce.crm_read import plan_read
-from connectors.salesforce.crm_schema import CrmField
-from connectors.salesforce.diff import plan_object
-from connectors.salesforce.values import InvalidValue, from_crm_value, to_crm_value
-from connectors.salesforce.writeback import RecordUpdate, choose_transport
+from connectors.salesforce.writeback.bulk_ingest import updates_to_csv
+from connectors.salesforce.writeback.crm_read import plan_read
+from connectors.salesforce.writeback.crm_schema import CrmField
+from connectors.salesforce.writeback.diff import plan_object
+from connectors.salesforce.writeback.transport import RecordUpdate, choose_transport
+from connectors.salesforce.writeback.values import InvalidValue, from_crm_value, to_crm_value
 
 STRENGTH = CrmField("Account", "Relationship_Strength__c", "double", True, precision=5, scale=2)
 TYPE = CrmField(

@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from connectors.salesforce.crm_schema import describe_object_fields
-from connectors.salesforce.fields_install import install_fields
-from connectors.salesforce.mapping import MappingError
-from connectors.salesforce.rapport_fields import (
+from connectors.salesforce.writeback.crm_schema import describe_object_fields
+from connectors.salesforce.writeback.install import install_fields
+from connectors.salesforce.writeback.mapping import MappingError
+from connectors.salesforce.writeback.rapport_fields import (
     METADATA_NAMESPACE,
     SFDX_OBJECTS_DIR,
     SFDX_PROJECT_DIR,
@@ -81,7 +81,7 @@ def test_the_sfdx_files_are_generated_from_the_definitions():
         if not d.path().exists() or d.path().read_text(encoding="utf-8") != d.to_xml()
     ]
 
-    assert stale == [], "run `python -m connectors.salesforce.rapport_fields`"
+    assert stale == [], "run `python -m connectors.salesforce.writeback.rapport_fields`"
 
 
 def test_the_sfdx_project_points_at_the_metadata():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.salesforce.mapping import (
+from connectors.salesforce.writeback.mapping import (
     DEFAULT_MAPPING_FILE,
     MappingError,
     NotAllowedError,
@@ -13,7 +13,7 @@ from connectors.salesforce.mapping import (
     load_mapping,
     parse_mapping,
 )
-from connectors.salesforce.rapport_fields import rapport_fields
+from connectors.salesforce.writeback.rapport_fields import rapport_fields
 from rapport.config import WritebackSettings
 
 
@@ -144,9 +144,9 @@ def test_every_problem_is_reported_at_once(env):
 def test_the_payload_builder_refuses_a_field_the_mapping_does_not_name(env):
     import duckdb
 
-    from connectors.salesforce.crm_schema import describe_object_fields
-    from connectors.salesforce.mapping import bind_mapping
-    from connectors.salesforce.mart_reader import read_mart
+    from connectors.salesforce.writeback.crm_schema import describe_object_fields
+    from connectors.salesforce.writeback.mapping import bind_mapping
+    from connectors.salesforce.writeback.mart_reader import read_mart
 
     mapping = mapping_with({"Relationship_Strength__c": {"column": "strength_score"}})
     with duckdb.connect(str(env.warehouse.path)) as connection:

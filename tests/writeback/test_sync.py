@@ -7,9 +7,9 @@ import sys
 import pytest
 from simple_salesforce import Salesforce
 
-from connectors.salesforce.mapping import load_mapping
-from connectors.salesforce.writeback_send import WritebackAborted
-from connectors.salesforce.writeback_state import (
+from connectors.salesforce.writeback.mapping import load_mapping
+from connectors.salesforce.writeback.send import WritebackAborted
+from connectors.salesforce.writeback.state import (
     ALREADY_IN_CRM,
     CONFLICT,
     FAILED,

@@ -1,0 +1,369 @@
+"""The dlt source: one resource per Salesforce object, merged on Id.
+
+Each object keeps its ``SystemModstamp`` watermark in dlt's resource state
+and re-reads ``overlap_seconds`` before it, so a record committed late at the
+boundary is never lost; merging on Id makes the re-read rows harmless.
+
+One ``queryAll`` pass per object returns changed and deleted rows together
+(``IsDeleted = true``), so deletes share the watermark and reach the
+warehouse as rows marked deleted, overwriting the live row.
+
+The watermark is kept by hand rather than with ``dlt.sources.incremental``,
+which advances on every row it sees: Bulk API 2.0 results come in no order,
+so a job interrupted half-way (the API budget) must not move the watermark
+past rows it has not delivered. REST pages are ordered by SystemModstamp and
+advance it page by page; a Bulk job keeps its id and locator instead, and the
+next run resumes it where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from connectors.salesforce.api.budget import ApiBudgetReached
+from connectors.salesforce.api.client import SalesforceClient
+from connectors.salesforce.extract.bulk import BulkJobGone, BulkOptions, BulkQuery
+from connectors.salesforce.extract.catalog import ObjectConfig
+from connectors.salesforce.extract.fields import (
+    ExtractField,
+    UnknownFieldError,
+    column_name,
+    extractable_fields,
+    records_to_arrow,
+)
+from rapport.config import ExtractSettings
+
+logger = logging.getLogger(__name__)
+
+WATERMARK = "SystemModstamp"
+WATERMARK_COLUMN = column_name(WATERMARK)
+DELETED_COLUMN = column_name("IsDeleted")
+DELETED_SEEN_COLUMN = "_rapport_deleted_seen_at"
+
+
+def soql_datetime(value: datetime) -> str:
+    """SOQL datetime literals are unquoted ISO 8601 in UTC."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace("000Z", "Z")
+
+
+def table_name(object_name: str) -> str:
+    """The warehouse table of an object (``Survey_Response__c`` → ``survey_response_c``)."""
+    return column_name(object_name)
+
+
+def _where(since: datetime | None) -> str:
+    return "" if since is None else f" WHERE {WATERMARK} >= {soql_datetime(since)}"
+
+
+def build_soql(
+    object_name: str, fields: list[ExtractField], since: datetime | None, ordered: bool = True
+) -> str:
+    soql = f"SELECT {', '.join(f.name for f in fields)} FROM {object_name}{_where(since)}"
+    return soql + f" ORDER BY {WATERMARK}" if ordered else soql
+
+
+def count_soql(object_name: str, since: datetime | None) -> str:
+    return f"SELECT COUNT() FROM {object_name}{_where(since)}"
+
+
+@dataclass
+class ExtractReport:
+    """What happened to each object, for the load summary."""
+
+    skipped: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+    transports: dict[str, str] = field(default_factory=dict)
+    budget_stop: str | None = None
+
+    def stopped(self, object_name: str, reason: str) -> None:
+        self.deferred(object_name)
+        self.budget_stop = self.budget_stop or reason
+
+    def deferred(self, object_name: str) -> None:
+        if object_name not in self.incomplete:
+            self.incomplete.append(object_name)
+
+
+class ObjectDeferred(Exception):
+    """The object cannot finish in this run without loading an Id twice; the next run will."""
+
+
+@dataclass(frozen=True)
+class ObjectPlan:
+    """One object as this org has it: API name, fields, and whether it keeps deletes."""
+
+    catalog_name: str
+    api_name: str
+    fields: list[ExtractField]
+    keeps_deletes: bool
+    transport: str
+
+    @property
+    def table(self) -> str:
+        return table_name(self.catalog_name)
+
+
+def plan_object(entry: ObjectConfig, describe: dict[str, Any]) -> ObjectPlan:
+    api_name = describe["name"]  # the org's spelling, never the config's
+    fields = extractable_fields(api_name, describe, entry.include, entry.exclude, entry.rename)
+    names = {f.name for f in fields}
+    missing = [name for name in ("Id", WATERMARK) if name not in names]
+    if missing:
+        raise UnknownFieldError(
+            f"{api_name} has no {' or '.join(missing)} field, which incremental extraction needs."
+        )
+    return ObjectPlan(
+        catalog_name=entry.name,
+        api_name=api_name,
+        fields=fields,
+        keeps_deletes="IsDeleted" in names,
+        transport=entry.transport,
+    )
+
+
+def mark_deletes(table: pa.Table, seen_at: datetime) -> pa.Table:
+    """Stamp deleted rows with the time this extraction saw them deleted."""
+    if DELETED_COLUMN not in table.column_names:
+        return table
+    stamp = pa.scalar(seen_at, pa.timestamp("us", tz="UTC"))
+    empty = pa.scalar(None, pa.timestamp("us", tz="UTC"))
+    deleted = pc.fill_null(table[DELETED_COLUMN], False)
+    return table.append_column(DELETED_SEEN_COLUMN, pc.if_else(deleted, stamp, empty))
+
+
+def _latest(table: pa.Table, current: datetime | None) -> datetime | None:
+    latest = pc.max(table[WATERMARK_COLUMN]).as_py()
+    if latest is None:
+        return current
+    return latest if current is None else max(latest, current)
+
+
+def _parse(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+class ObjectExtraction:
+    """Reads one object's changes since its watermark, by REST or Bulk."""
+
+    def __init__(
+        self,
+        client: SalesforceClient,
+        plan: ObjectPlan,
+        settings: ExtractSettings,
+        state: dict[str, Any],
+        seen_at: datetime,
+    ) -> None:
+        self.client = client
+        self.plan = plan
+        self.settings = settings
+        self.state = state
+        self.seen_at = seen_at
+
+    @property
+    def watermark(self) -> datetime | None:
+        return _parse(self.state.get("watermark"))
+
+    def _advance(self, latest: datetime | None) -> None:
+        current = self.watermark
+        if latest is not None and (current is None or latest > current):
+            self.state["watermark"] = latest.isoformat()
+
+    @property
+    def since(self) -> datetime | None:
+        watermark = self.watermark
+        return (
+            None
+            if watermark is None
+            else watermark - timedelta(seconds=self.settings.overlap_seconds)
+        )
+
+    def choose_transport(self) -> str:
+        if "bulk" in self.state:
+            return "bulk"  # finish the job an earlier run started
+        if self.plan.transport != "auto":
+            return self.plan.transport
+        if self.settings.bulk_threshold_rows == 0:
+            return "bulk"
+        rows = self.client.count(
+            count_soql(self.plan.api_name, self.since), self.plan.keeps_deletes, self.plan.api_name
+        )
+        return "bulk" if rows >= self.settings.bulk_threshold_rows else "rest"
+
+    def rows(self, transport: str) -> Iterator[pa.Table]:
+        if transport == "bulk":
+            yield from self._bulk_rows()
+        else:
+            yield from self._rest_rows()
+
+    def _rest_rows(self) -> Iterator[pa.Table]:
+        soql = build_soql(self.plan.api_name, self.plan.fields, self.since)
+        logger.info("Extracting %s through REST: %s", self.plan.api_name, soql)
+        pages = self.client.query_pages(
+            soql, self.plan.keeps_deletes, self.settings.rest_batch_size, self.plan.api_name
+        )
+        for records in pages:
+            if not records:
+                continue
+            table = records_to_arrow(records, self.plan.fields)
+            yield mark_deletes(table, self.seen_at)
+            # Ordered by SystemModstamp: everything before this page's last
+            # stamp has been delivered, so a stop after it loses nothing.
+            self._advance(_latest(table, None))
+
+    def _bulk_rows(self) -> Iterator[pa.Table]:
+        options = BulkOptions(
+            page_rows=self.settings.bulk_page_rows,
+            poll_seconds=self.settings.bulk_poll_seconds,
+            max_poll_seconds=self.settings.bulk_max_poll_seconds,
+            job_timeout_seconds=self.settings.bulk_job_timeout_seconds,
+        )
+        query = BulkQuery(self.client, self.plan.api_name, self.plan.fields, options)
+        pending = self.state.get("bulk")
+        resumed = pending is not None
+        if pending is None:
+            pending = self._start_job(query)
+        else:
+            logger.info(
+                "Resuming Bulk job %s for %s at locator '%s'.",
+                pending["job_id"],
+                self.plan.api_name,
+                pending["locator"],
+            )
+        delivered = False
+        try:
+            for table in self._job_rows(query, pending):
+                delivered = True
+                yield table
+        except BulkJobGone as gone:
+            del self.state["bulk"]
+            if delivered or not resumed:
+                # Starting over now would load some Ids twice in one load,
+                # which the merge (told the stage holds each Id once) forbids.
+                raise ObjectDeferred(
+                    f"{gone}; {self.plan.api_name} starts again from its watermark next run"
+                ) from None
+            logger.warning("%s; starting a new job for %s.", gone, self.plan.api_name)
+            yield from self._job_rows(query, self._start_job(query))
+
+    def _start_job(self, query: BulkQuery) -> dict[str, Any]:
+        soql = build_soql(self.plan.api_name, self.plan.fields, self.since, ordered=False)
+        logger.info("Extracting %s through Bulk API 2.0: %s", self.plan.api_name, soql)
+        job_id = query.create(soql, self.plan.keeps_deletes)
+        pending: dict[str, Any] = {"job_id": job_id, "locator": "", "latest": None}
+        self.state["bulk"] = pending
+        return pending
+
+    def _job_rows(self, query: BulkQuery, pending: dict[str, Any]) -> Iterator[pa.Table]:
+        """The job's pages from ``pending["locator"]`` on; ``pending`` follows each page."""
+        query.wait(pending["job_id"])
+        with tempfile.TemporaryDirectory(prefix="rapport-bulk-") as workdir:
+            page_file = Path(workdir) / "page.csv"
+            while True:
+                next_locator = query.download_page(pending["job_id"], pending["locator"], page_file)
+                latest = _parse(pending["latest"])
+                for table in query.read_page(page_file):
+                    yield mark_deletes(table, self.seen_at)
+                    latest = _latest(table, latest)
+                # The page is delivered: a stop from here resumes at the next one.
+                pending["locator"] = next_locator
+                pending["latest"] = None if latest is None else latest.isoformat()
+                if not next_locator:
+                    break
+        # Results come in no order, so only a finished job moves the watermark.
+        self._advance(_parse(pending["latest"]))
+        del self.state["bulk"]
+
+
+def object_resource(
+    client: SalesforceClient,
+    plan: ObjectPlan,
+    settings: ExtractSettings,
+    report: ExtractReport,
+    seen_at: datetime,
+):
+    def rows() -> Iterator[pa.Table]:
+        if client.budget.reached:
+            report.stopped(plan.catalog_name, client.budget.describe())
+            return
+        extraction = ObjectExtraction(client, plan, settings, dlt.current.resource_state(), seen_at)
+        try:
+            transport = extraction.choose_transport()
+            report.transports[plan.catalog_name] = transport
+            yield from extraction.rows(transport)
+        except ApiBudgetReached as stop:
+            logger.warning(
+                "Stopping the extraction of %s for the API budget (%s); the next run resumes it.",
+                plan.catalog_name,
+                stop,
+            )
+            report.stopped(plan.catalog_name, str(stop))
+        except (ObjectDeferred, BulkJobGone) as deferred:
+            logger.warning("%s", deferred)
+            report.deferred(plan.catalog_name)
+
+    return dlt.resource(
+        rows,
+        name=plan.table,
+        primary_key="id",
+        # Each run delivers an Id at most once (one query cursor or one Bulk
+        # job per object), so dlt can skip deduplicating the stage, a window
+        # over every row that makes DuckDB's memory grow with the object.
+        write_disposition={
+            "disposition": "merge",
+            "strategy": "delete-insert",
+            "deduplicated": True,
+        },
+    )
+
+
+def save_describe(folder: Path, object_name: str, describe: dict[str, Any]) -> None:
+    """Keep the describe for the quality gates (``<state_dir>/describe/<Object>.json``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{object_name}.json"
+    partial = target.with_suffix(".json.partial")
+    partial.write_text(json.dumps(describe, indent=1, sort_keys=True))
+    partial.replace(target)
+
+
+@dlt.source(name="salesforce", max_table_nesting=0)
+def salesforce_source(
+    client: SalesforceClient,
+    objects: list[ObjectConfig],
+    settings: ExtractSettings,
+    report: ExtractReport,
+    describe_dir: Path | None = None,
+):
+    """Yield a resource for every configured object the org has.
+
+    An object the org lacks (no Survey_Response__c in a given org, say) is
+    skipped with a warning rather than failing the whole extraction. Each
+    describe is saved in ``describe_dir`` under the catalog's object name.
+    """
+    seen_at = datetime.now(UTC)
+    for entry in objects:
+        if client.budget.reached:
+            report.stopped(entry.name, client.budget.describe())
+            continue
+        try:
+            describe = client.describe(entry.api_name)
+        except ApiBudgetReached as stop:
+            report.stopped(entry.name, str(stop))
+            continue
+        if describe is None:
+            logger.warning("Skipping %s: the org has no object %s.", entry.name, entry.api_name)
+            report.skipped.append(entry.name)
+            continue
+        if describe_dir is not None:
+            save_describe(describe_dir, entry.name, describe)
+        yield object_resource(client, plan_object(entry, describe), settings, report, seen_at)

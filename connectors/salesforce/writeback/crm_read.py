@@ -1,0 +1,88 @@
+"""Read the CRM's current values of the fields Rapport writes, for the records about to change.
+
+Two ways to read, chosen by which needs fewer API calls: SOQL ``Id IN (...)``
+in chunks small enough for a GET URL, or one query over the whole object
+paged 2,000 records at a time, when most records are changing anyway. For
+10,000 changed accounts that is 5 calls instead of 34.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from simple_salesforce import Salesforce
+
+from connectors.salesforce.api.ids import to_18
+from connectors.salesforce.writeback.crm_schema import CrmField
+from connectors.salesforce.writeback.values import from_crm_value
+
+QUERY_PAGE_SIZE = 2000
+# 18-character Ids, quoted and URL-encoded, stay well under the ~16 KB URL limit.
+DEFAULT_IDS_PER_QUERY = 300
+
+CrmValues = dict[str, dict[str, Any]]  # record id -> field -> canonical value
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    by_id_calls: int
+    full_scan_calls: int
+
+    @property
+    def full_scan(self) -> bool:
+        return self.full_scan_calls < self.by_id_calls
+
+
+def plan_read(candidates: int, object_size: int, ids_per_query: int) -> ReadPlan:
+    return ReadPlan(
+        by_id_calls=math.ceil(candidates / ids_per_query),
+        full_scan_calls=max(1, math.ceil(object_size / QUERY_PAGE_SIZE)),
+    )
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _quote(record_id: str) -> str:
+    return "'" + to_18(record_id) + "'"
+
+
+def read_current_values(
+    sf: Salesforce,
+    object_name: str,
+    fields: Sequence[CrmField],
+    record_ids: Iterable[str],
+    *,
+    object_size: int,
+    ids_per_query: int = DEFAULT_IDS_PER_QUERY,
+) -> CrmValues:
+    """Current canonical values of ``fields`` for the ``record_ids`` that exist (others absent).
+
+    ``object_size`` is an estimate of the object's live records (the mart's
+    row count) used only to choose how to read.
+    """
+    wanted = sorted({to_18(r) for r in record_ids})
+    if not wanted:
+        return {}
+    select = ", ".join(["Id", *(f.name for f in fields)])
+    plan = plan_read(len(wanted), object_size, ids_per_query)
+    if plan.full_scan:
+        queries = [f"SELECT {select} FROM {object_name}"]
+    else:
+        queries = [
+            f"SELECT {select} FROM {object_name} WHERE Id IN ({', '.join(map(_quote, chunk))})"
+            for chunk in _chunks(wanted, ids_per_query)
+        ]
+    wanted_set = set(wanted)
+    current: CrmValues = {}
+    for soql in queries:
+        for record in sf.query_all_iter(soql):
+            record_id = to_18(record["Id"])
+            if record_id in wanted_set:
+                current[record_id] = {f.name: from_crm_value(f, record.get(f.name)) for f in fields}
+    return current

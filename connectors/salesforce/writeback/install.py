@@ -1,0 +1,86 @@
+"""Create Rapport's CRM fields that the org lacks, through the Tooling API.
+
+The SFDX files under ``salesforce/`` are the way for an admin who deploys
+with the Salesforce CLI; this is the one-command way (``rapport
+install-fields``). Describe first, so fields that exist are reported and left
+alone: running it twice creates nothing the second time.
+
+On a real org a new field has no field-level security yet: grant edit access
+through a permission set before write-back can update it (write-back's
+mapping check says so when a field is read-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError
+
+from connectors.salesforce.writeback.crm_schema import describe_object_fields
+from connectors.salesforce.writeback.rapport_fields import FieldDefinition, rapport_fields
+from rapport.config import Settings
+
+
+class FieldInstallError(RuntimeError):
+    """The org refused to create a field; the message names it."""
+
+
+@dataclass
+class InstallReport:
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        created = ", ".join(self.created) or "none"
+        return f"created: {created}; already there: {len(self.existing)}"
+
+
+def split_missing(
+    sf: Salesforce, definitions: Iterable[FieldDefinition]
+) -> tuple[list[FieldDefinition], list[FieldDefinition]]:
+    """(missing, existing) definitions, with one describe call per object."""
+    missing: list[FieldDefinition] = []
+    existing: list[FieldDefinition] = []
+    described = {}
+    for definition in definitions:
+        if definition.object_name not in described:
+            described[definition.object_name] = describe_object_fields(sf, definition.object_name)
+        target = existing if definition.name in described[definition.object_name] else missing
+        target.append(definition)
+    return missing, existing
+
+
+def create_field(sf: Salesforce, definition: FieldDefinition) -> str:
+    """POST one CustomField; returns its Id."""
+    try:
+        result = sf.toolingexecute(
+            "sobjects/CustomField", method="POST", data=definition.tooling_body()
+        )
+    except SalesforceError as error:
+        raise FieldInstallError(f"Creating {definition.full_name} failed: {error}") from error
+    if not isinstance(result, dict) or not result.get("success", False):
+        raise FieldInstallError(f"Creating {definition.full_name} failed: {result}")
+    return str(result.get("id"))
+
+
+def install_fields(
+    sf: Salesforce, definitions: Iterable[FieldDefinition] | None = None
+) -> InstallReport:
+    """Create every missing Rapport field (or just ``definitions``); report the rest."""
+    missing, existing = split_missing(sf, definitions or rapport_fields())
+    report = InstallReport(existing=[d.full_name for d in existing])
+    for definition in missing:
+        create_field(sf, definition)
+        report.created.append(definition.full_name)
+    return report
+
+
+def run_install_fields(settings: Settings | None = None) -> InstallReport:
+    """``rapport install-fields``: sign in with the settings and install what is missing."""
+    from connectors.salesforce.api.client import connect
+    from rapport.config import load_settings
+
+    settings = settings or load_settings()
+    return install_fields(connect(settings.salesforce))

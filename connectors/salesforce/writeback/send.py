@@ -1,0 +1,277 @@
+"""Send the planned changes and record, batch by batch, what the CRM confirmed.
+
+Every record's outcome goes to ``writeback_log``; only confirmed successes
+become the "last pushed" values in ``writeback_state``, in the same
+transaction as their log entries, one transaction per batch (or bulk job).
+A run that stops part-way (auth, quota, an outage) logs the records it could
+not confirm as not sent and raises ``WritebackAborted``: the state stays
+true, and the next run sends what is still missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError
+
+from connectors.salesforce.writeback.bulk_ingest import BulkIngestJob, BulkJobError
+from connectors.salesforce.writeback.diff import ObjectPlan
+from connectors.salesforce.writeback.mapping import BoundObject, PayloadBuilder
+from connectors.salesforce.writeback.report import FailureRow, ObjectSummary, WritebackReport
+from connectors.salesforce.writeback.state import (
+    ALREADY_IN_CRM,
+    CONFLICT,
+    FAILED,
+    INVALID,
+    MISSING,
+    NOT_SENT,
+    SUCCESS,
+    LogEntry,
+    PushedValue,
+    WritebackLedger,
+)
+from connectors.salesforce.writeback.transport import (
+    COMPOSITE_LIMIT,
+    RecordUpdate,
+    TransportChoice,
+    WriteOutcome,
+    batches,
+    choose_transport,
+    send_composite_batch,
+)
+from connectors.salesforce.writeback.values import format_datetime
+from rapport.config import WritebackSettings
+
+Log = Callable[[str], None]
+# (object, its complete payload, its describe, the fields it may carry); raises to stop.
+PayloadCheck = Callable[[str, list[RecordUpdate], dict[str, Any], list[str]], None]
+
+
+class WritebackAborted(RuntimeError):
+    """The run stopped part-way (auth, quota, an outage); what was confirmed is recorded."""
+
+
+@dataclass
+class PreparedObject:
+    """One object, bound and diffed, ready to send."""
+
+    bound: BoundObject
+    plan: ObjectPlan
+    summary: ObjectSummary
+    describe: dict[str, Any] = field(default_factory=dict)
+    answered: set[str] = field(default_factory=set)  # record ids the CRM answered for
+
+
+def transport_for(item: PreparedObject, options: WritebackSettings) -> TransportChoice:
+    return choose_transport(
+        len(item.plan.changes),
+        options.batch_size,
+        options.bulk_threshold_records,
+        options.bulk_max_records_per_job,
+    )
+
+
+def record_unsent(ledger: WritebackLedger, run_id: str, prepared: list[PreparedObject]) -> None:
+    """Log what is not sent (invalid, missing, kept conflicts) and what the CRM already holds."""
+    entries: list[LogEntry] = []
+    pushed: list[PushedValue] = []
+    for item in prepared:
+        plan = item.plan
+        entries += [
+            LogEntry(plan.object_name, i.record_id, {}, INVALID, "INVALID_VALUE", i.message)
+            for i in plan.invalid
+        ]
+        entries += [
+            LogEntry(
+                plan.object_name,
+                record_id,
+                {},
+                MISSING,
+                "RECORD_NOT_FOUND",
+                f"{plan.object_name} {record_id} is not a live record in the CRM",
+            )
+            for record_id in plan.missing
+        ]
+        entries += [
+            LogEntry(
+                plan.object_name,
+                c.record_id,
+                {c.field: c.new_value},
+                CONFLICT,
+                "EDITED_IN_CRM",
+                f"{c.field} was changed in the CRM to {c.crm_value!r} after Rapport wrote "
+                f"{c.last_pushed!r}; kept (policy skip)",
+            )
+            for c in plan.conflicts
+            if c.policy == "skip"
+        ]
+        in_sync: dict[str, dict] = {}
+        for value in plan.in_sync:
+            in_sync.setdefault(value.record_id, {})[value.field] = value.value
+        entries += [
+            LogEntry(plan.object_name, record_id, values, ALREADY_IN_CRM)
+            for record_id, values in in_sync.items()
+        ]
+        pushed += plan.in_sync
+    if entries or pushed:
+        ledger.record(run_id, entries, pushed)
+
+
+def send_all(
+    sf: Salesforce,
+    ledger: WritebackLedger,
+    report: WritebackReport,
+    prepared: list[PreparedObject],
+    options: WritebackSettings,
+    log: Log,
+    payload_check: PayloadCheck | None = None,
+) -> None:
+    """Build every payload, let ``payload_check`` see them all, then send object by object."""
+    stamp = format_datetime(datetime.now(UTC))
+    queued: list[tuple[PreparedObject, list[RecordUpdate]]] = []
+    for item in prepared:
+        builder = PayloadBuilder(item.bound)
+        stamp_field = item.bound.updated_at.name if item.bound.updated_at else None
+        updates = [
+            builder.build(c.record_id, {**c.send, **({stamp_field: stamp} if stamp_field else {})})
+            for c in item.plan.changes
+        ]
+        queued.append((item, updates))
+    if payload_check is not None:
+        for item, updates in queued:
+            if updates:
+                allowed = sorted(PayloadBuilder(item.bound).allowed)
+                payload_check(item.bound.object_name, updates, item.describe, allowed)
+    for position, (item, updates) in enumerate(queued):
+        if not updates:
+            continue
+        choice = transport_for(item, options)
+        item.summary.transport = choice.transport
+        item.summary.transport_estimate = choice.describe()
+        log(f"{item.bound.object_name}: {choice.describe()}")
+        try:
+            if choice.transport == "bulk":
+                _send_bulk(sf, ledger, report, item, updates, options, log)
+            else:
+                _send_composite(sf, ledger, report, item, updates, options)
+        except (SalesforceError, BulkJobError) as error:
+            unsent = [u for u in updates if u.record_id not in item.answered]
+            later = [u for _, rest in queued[position + 1 :] for u in rest]
+            _record_not_sent(ledger, report, item, unsent + later, error, choice.transport)
+            raise WritebackAborted(
+                f"Write-back stopped: {error}. Confirmed writes are recorded; the "
+                f"{len(unsent) + len(later)} records not confirmed will be retried next run."
+            ) from error
+
+
+def _send_composite(
+    sf: Salesforce,
+    ledger: WritebackLedger,
+    report: WritebackReport,
+    item: PreparedObject,
+    updates: list[RecordUpdate],
+    options: WritebackSettings,
+) -> None:
+    for batch in batches(updates, min(options.batch_size, COMPOSITE_LIMIT)):
+        outcomes = send_composite_batch(sf, batch)
+        _record_outcomes(ledger, report, item, outcomes, "composite")
+
+
+def _send_bulk(
+    sf: Salesforce,
+    ledger: WritebackLedger,
+    report: WritebackReport,
+    item: PreparedObject,
+    updates: list[RecordUpdate],
+    options: WritebackSettings,
+    log: Log,
+) -> None:
+    for chunk in batches(updates, options.bulk_max_records_per_job):
+        job = BulkIngestJob(
+            sf,
+            item.bound.object_name,
+            poll_seconds=options.bulk_poll_seconds,
+            max_poll_seconds=options.bulk_max_poll_seconds,
+            records_per_second=options.bulk_records_per_second,
+            timeout_seconds=options.bulk_timeout_seconds,
+        )
+        result = job.run(chunk)
+        if result.state != "JobComplete":
+            log(f"Bulk job {result.job_id} ended {result.state}: {result.error_message}")
+        _record_outcomes(ledger, report, item, result.outcomes, "bulk")
+
+
+def _record_outcomes(
+    ledger: WritebackLedger,
+    report: WritebackReport,
+    item: PreparedObject,
+    outcomes: list[WriteOutcome],
+    transport: str,
+) -> None:
+    """One transaction: every outcome logged, and the values of confirmed successes recorded."""
+    stamp_field = item.bound.updated_at.name if item.bound.updated_at else None
+    entries: list[LogEntry] = []
+    pushed: list[PushedValue] = []
+    for outcome in outcomes:
+        update = outcome.update
+        status = SUCCESS if outcome.success else FAILED
+        entries.append(
+            LogEntry(
+                update.object_name,
+                update.record_id,
+                update.values,
+                status,
+                outcome.error_code,
+                outcome.message,
+                transport,
+            )
+        )
+        if outcome.success:
+            pushed += [
+                PushedValue(update.object_name, update.record_id, name, value)
+                for name, value in update.values.items()
+                if name != stamp_field
+            ]
+        else:
+            report.failures.append(
+                FailureRow(
+                    update.object_name, update.record_id, outcome.error_code, outcome.message
+                )
+            )
+    ledger.record(report.run_id, entries, pushed)
+    item.answered.update(o.update.record_id for o in outcomes)
+    item.summary.sent += len(outcomes)
+    item.summary.succeeded += sum(1 for o in outcomes if o.success)
+    item.summary.failed += sum(1 for o in outcomes if not o.success)
+
+
+def _record_not_sent(
+    ledger: WritebackLedger,
+    report: WritebackReport,
+    item: PreparedObject,
+    updates: list[RecordUpdate],
+    error: Exception,
+    transport: str,
+) -> None:
+    code = _error_code(error)
+    message = f"not confirmed, the run stopped: {error}"
+    entries = [
+        LogEntry(u.object_name, u.record_id, u.values, NOT_SENT, code, message, transport)
+        for u in updates
+    ]
+    ledger.record(report.run_id, entries, [])
+    item.summary.not_sent += sum(1 for u in updates if u.object_name == item.bound.object_name)
+    for summary in report.objects:
+        if summary is not item.summary:
+            summary.not_sent += sum(1 for u in updates if u.object_name == summary.object_name)
+
+
+def _error_code(error: Exception) -> str:
+    content = getattr(error, "content", None)
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("errorCode") or type(error).__name__)
+    return type(error).__name__

@@ -1,0 +1,91 @@
+"""Helpers every area of the local org's API shares: error bodies, values, routing.
+
+Kept apart from ``app.py`` so the areas that live in their own modules (Bulk
+API 2.0, tooling) build their responses exactly as the core REST handlers do,
+without importing the app module that assembles them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from local_org.app import OrgState
+
+JsonHandler = Callable[[Request], Awaitable[Response]]
+
+
+def sf_error(
+    status: int, error_code: str, message: str, fields: list[str] | None = None
+) -> JSONResponse:
+    """The REST API's error body: a list of {message, errorCode[, fields]}."""
+    body: dict[str, Any] = {"message": message, "errorCode": error_code}
+    if fields is not None:
+        body["fields"] = fields
+    return JSONResponse([body], status_code=status)
+
+
+def not_found() -> JSONResponse:
+    return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+def format_datetime(value: datetime) -> str:
+    """A datetime as the REST API writes it: millisecond precision, ``+0000``."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+
+
+def format_value(value: Any) -> Any:
+    """A stored value as the REST API writes it in JSON."""
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def org_state(request: Request) -> OrgState:
+    return request.app.state.org
+
+
+def instance_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def api_version(request: Request) -> str | None:
+    version = request.path_params.get("version", "")
+    return version if re.fullmatch(r"\d{2,3}\.0", version) else None
+
+
+async def json_body(request: Request) -> Any:
+    """The request's JSON, or a Salesforce-shaped 400 response."""
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return sf_error(400, "JSON_PARSER_ERROR", f"The request body is not valid JSON: {error}")
+
+
+def versioned(handler: JsonHandler) -> JsonHandler:
+    """Refuse a malformed vNN.N the way Salesforce does: the resource is not there."""
+
+    async def wrapper(request: Request) -> Response:
+        if api_version(request) is None:
+            return not_found()
+        return await handler(request)
+
+    return wrapper
+
+
+def routes(path: str, handler: JsonHandler, methods: list[str]) -> list[Route]:
+    """Serve a path with and without its trailing slash; clients use both."""
+    base = path.rstrip("/")
+    return [Route(base, handler, methods=methods), Route(base + "/", handler, methods=methods)]

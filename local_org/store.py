@@ -1,0 +1,863 @@
+"""The local org's records: one DuckDB table per object, typed from the specs.
+
+DuckDB rather than dicts in memory because the org must hold a realistic
+volume (hundreds of thousands of activities) and answer SOQL filters and
+sorts over it quickly, and because the same file can be kept between runs.
+
+Values cross this module's boundary as plain Python: str, int, float, bool,
+``datetime.date`` and UTC ``datetime.datetime``. Ids are always 18 characters.
+Datetimes are kept to the millisecond, as Salesforce keeps them, so that an
+incremental extraction comparing SystemModstamp values sees what the API shows.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from connectors.salesforce.api.ids import InvalidSalesforceId, make_id, to_18
+from connectors.salesforce.extract.field_types import arrow_type_for
+from local_org.schema import FieldSpec, ObjectSpec
+from local_org.soql import (
+    ID_COLUMN,
+    ID_TYPES,
+    NUMBER_TYPES,
+    TEXT_TYPES,
+    CompiledQuery,
+    compile_soql,
+    quote_ident,
+)
+
+_SPECS_TABLE = "__rapport_object_specs"
+_GENERATED_POD = "LO"
+SYSTEM_DATETIMES = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
+
+_SQL_TYPES = {
+    "boolean": "BOOLEAN",
+    "int": "BIGINT",
+    "double": "DOUBLE",
+    "currency": "DOUBLE",
+    "percent": "DOUBLE",
+    "date": "DATE",
+    "datetime": "TIMESTAMPTZ",
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_INT32 = 2**31
+
+
+def arrow_type(field: FieldSpec) -> pa.DataType:
+    return arrow_type_for(field.type)
+
+
+def sql_type(field: FieldSpec) -> str:
+    return _SQL_TYPES.get(field.type, "VARCHAR")
+
+
+def now_utc() -> datetime:
+    """Now, to the millisecond, as Salesforce stamps records."""
+    return _to_millis(datetime.now(UTC))
+
+
+def _to_millis(value: datetime) -> datetime:
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+class RecordError(Exception):
+    """One record refused, in the terms of a Salesforce SaveResult error."""
+
+    def __init__(self, status_code: str, message: str, fields: Sequence[str] = ()) -> None:
+        super().__init__(f"{status_code}: {message}")
+        self.status_code = status_code
+        self.message = message
+        self.fields = list(fields)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def coerce_value(field: FieldSpec, value: Any) -> Any:
+    """Convert an API, CSV or Python value to the field's Python type.
+
+    Accepts what the REST API accepts in JSON (ISO strings for dates, numeric
+    strings for numbers) so one function serves the API, the CSV reader and
+    direct inserts.
+    """
+    if value is None:
+        return None
+    kind = field.type
+    if kind in ID_TYPES:
+        if isinstance(value, str):
+            try:
+                return to_18(value)
+            except InvalidSalesforceId:
+                pass
+        raise RecordError(
+            "MALFORMED_ID", f"{field.label}: id value of incorrect type: {value}", [field.name]
+        )
+    if kind in TEXT_TYPES:
+        if isinstance(value, str):
+            return value
+    elif kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+    elif kind == "int":
+        number = _number(value)
+        if number is not None and float(number).is_integer():
+            return int(number)
+    elif kind in NUMBER_TYPES:
+        number = _number(value)
+        if number is not None:
+            return float(number)
+    elif kind == "date":
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+    elif kind == "datetime":
+        return _coerce_datetime(field, value)
+    elif field.is_compound:
+        raise RecordError(
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            f"Unable to create/update fields: {field.name}. Compound fields are read-only; "
+            "set their components instead.",
+            [field.name],
+        )
+    else:
+        return value
+    raise _wrong_type(field, value)
+
+
+def _number(value: Any) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value) if re.search(r"[.eE]", value) else int(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _coerce_datetime(field: FieldSpec, value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise _wrong_type(field, value) from None
+        if value.tzinfo is None:  # the API reads a datetime without offset as UTC
+            value = value.replace(tzinfo=UTC)
+    if not isinstance(value, datetime):
+        raise _wrong_type(field, value)
+    if value.tzinfo is None:
+        raise RecordError(
+            "INVALID_TYPE_ON_FIELD_IN_RECORD",
+            f"{field.label}: datetime {value.isoformat()} has no time zone; "
+            "pass a timezone-aware datetime",
+            [field.name],
+        )
+    return _to_millis(value.astimezone(UTC))
+
+
+def _wrong_type(field: FieldSpec, value: Any) -> RecordError:
+    return RecordError(
+        "INVALID_TYPE_ON_FIELD_IN_RECORD",
+        f"{field.label}: value not of required type ({field.type}): {value!r}",
+        [field.name],
+    )
+
+
+def check_constraints(field: FieldSpec, value: Any) -> Any:
+    """Apply the checks Salesforce makes on save; return the value as stored."""
+    if value is None:
+        if not field.nillable and field.type != "boolean":
+            raise RecordError(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{field.name}]",
+                [field.name],
+            )
+        return None
+    if isinstance(value, str) and field.length and len(value) > field.length:
+        raise RecordError(
+            "STRING_TOO_LONG",
+            f"{field.label}: data value too large: {value[:40]}... (max length={field.length})",
+            [field.name],
+        )
+    if field.type in ("picklist", "multipicklist") and field.picklist_values:
+        chosen = value.split(";") if field.type == "multipicklist" else [value]
+        bad = [v for v in chosen if v not in field.picklist_values]
+        if bad:
+            raise RecordError(
+                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                f"{field.label}: bad value for restricted picklist field: {bad[0]}",
+                [field.name],
+            )
+    if field.type == "email" and not _EMAIL.match(value):
+        raise RecordError(
+            "INVALID_EMAIL_ADDRESS", f"{field.label}: invalid email address: {value}", [field.name]
+        )
+    if field.type == "int" and not -_INT32 <= value < _INT32:
+        raise _out_of_range(field, value)
+    if field.type in NUMBER_TYPES and field.type != "int" and field.precision:
+        value = round(value, field.scale)
+        if abs(value) >= 10 ** (field.precision - field.scale):
+            raise _out_of_range(field, value)
+    return value
+
+
+def _out_of_range(field: FieldSpec, value: Any) -> RecordError:
+    return RecordError(
+        "NUMBER_OUTSIDE_VALID_RANGE",
+        f"{field.label}: value outside of valid range on numeric field: {value}",
+        [field.name],
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+def unknown_field_error(spec: ObjectSpec, name: str) -> RecordError:
+    return RecordError(
+        "INVALID_FIELD", f"No such column '{name}' on sobject of type {spec.name}", [name]
+    )
+
+
+def read_only_error(names: list[str]) -> RecordError:
+    """Salesforce's answer to a write on a field that is not updateable."""
+    return RecordError(
+        "INVALID_FIELD_FOR_INSERT_UPDATE",
+        f"Unable to create/update fields: {', '.join(names)}. Please check the "
+        "security settings of this field and verify that it is read/write for your "
+        "profile or permission set.",
+        names,
+    )
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    object_name: str
+    fields: tuple[str, ...]
+    total_size: int
+    table: pa.Table | None  # None for COUNT(); else ID_COLUMN plus ``fields``
+
+    def page(self, start: int, stop: int) -> list[tuple[str, dict[str, Any]]]:
+        """Records [start, stop) as (Id, {field: value}) pairs."""
+        if self.table is None:
+            return []
+        sliced = self.table.slice(start, max(0, stop - start))
+        ids = sliced.column(ID_COLUMN).to_pylist()
+        columns = [sliced.column(name).to_pylist() for name in self.fields]
+        return [
+            (record_id, dict(zip(self.fields, values, strict=True)))
+            for record_id, *values in zip(ids, *columns, strict=True)
+        ]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [fields for _, fields in self.page(0, self.total_size)]
+
+
+# --------------------------------------------------------------------------- store
+
+
+class OrgStore:
+    """Records of the local org. Safe to share between server threads."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, objects: dict[str, ObjectSpec]):
+        self._connection = connection
+        self._objects = objects
+        self._write_lock = threading.RLock()
+        self._cursor_lock = threading.Lock()
+        self._id_lock = threading.Lock()
+        self._id_sequences: dict[str, int] = {}
+
+    @classmethod
+    def create(cls, objects: Mapping[str, ObjectSpec], path: Path | None = None) -> OrgStore:
+        """A new, empty org with a table per object (in memory when ``path`` is None)."""
+        if path is not None and Path(path).exists():
+            raise FileExistsError(f"{path} already exists; use OrgStore.open to reuse it")
+        connection = _connect(path)
+        store = cls(connection, copy.deepcopy(dict(objects)))
+        with store._cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {_SPECS_TABLE} (name VARCHAR, spec VARCHAR)")
+            for spec in store._objects.values():
+                columns = ", ".join(
+                    f"{quote_ident(f.name)} {sql_type(f)}"
+                    for f in spec.fields.values()
+                    if not f.is_compound
+                )
+                cursor.execute(f"CREATE TABLE {quote_ident(spec.name)} ({columns})")
+                store._save_spec(cursor, spec)
+        return store
+
+    @classmethod
+    def open(cls, path: Path) -> OrgStore:
+        """Reopen a store file written by ``create``."""
+        if not Path(path).exists():
+            raise FileNotFoundError(f"no local org store at {path}")
+        connection = _connect(path)
+        rows = connection.execute(f"SELECT name, spec FROM {_SPECS_TABLE}").fetchall()
+        return cls(connection, {name: _spec_from_json(raw) for name, raw in rows})
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def save_as(self, path: Path) -> None:
+        """Write the whole org (records and specs) to a new store file for ``open``.
+
+        For generating an org in memory and keeping it: DuckDB copies every
+        table in one statement, far faster than re-inserting the records.
+        """
+        path = Path(path)
+        if path.exists():
+            raise FileExistsError(f"{path} already exists; choose a new file")
+        with self._write_lock, self._cursor() as cursor:
+            source = cursor.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+            cursor.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS rapport_save")
+            try:
+                cursor.execute(f"COPY FROM DATABASE {quote_ident(source)} TO rapport_save")
+            finally:
+                cursor.execute("DETACH rapport_save")
+
+    @property
+    def objects(self) -> dict[str, ObjectSpec]:
+        return self._objects
+
+    def spec(self, object_name: str) -> ObjectSpec:
+        wanted = object_name.lower()
+        for name, spec in self._objects.items():
+            if name.lower() == wanted:
+                return spec
+        raise KeyError(f"the local org has no object {object_name!r}")
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._cursor_lock:
+            cursor = self._connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    # -- reading
+
+    def query(
+        self, soql: str, *, include_deleted: bool = False, today: date | None = None
+    ) -> QueryResult:
+        """Run SOQL; raises ``SoqlError`` for a query Salesforce would refuse."""
+        compiled = compile_soql(soql, self._objects, include_deleted=include_deleted, today=today)
+        with self._cursor() as cursor:
+            result = cursor.execute(compiled.sql, list(compiled.params))
+            if compiled.is_count:
+                total = result.fetchone()[0]  # type: ignore[index]
+                return QueryResult(compiled.object_name, (), total, None)
+            table = result.to_arrow_table()
+        return QueryResult(compiled.object_name, compiled.fields, table.num_rows, table)
+
+    def compile(self, soql: str, *, include_deleted: bool = False) -> CompiledQuery:
+        """Check a query without running it; raises ``SoqlError`` as ``query`` would."""
+        return compile_soql(soql, self._objects, include_deleted=include_deleted)
+
+    def count(self, object_name: str, *, include_deleted: bool = False) -> int:
+        spec = self.spec(object_name)
+        sql = f"SELECT count(*) FROM {quote_ident(spec.name)}"
+        if "IsDeleted" in spec.fields and not include_deleted:
+            sql += ' WHERE "IsDeleted" = false'
+        with self._cursor() as cursor:
+            return cursor.execute(sql).fetchone()[0]  # type: ignore[index]
+
+    def get(
+        self, object_name: str, record_id: str, *, include_deleted: bool = False
+    ) -> dict[str, Any] | None:
+        spec = self.spec(object_name)
+        try:
+            record_id = to_18(record_id)
+        except InvalidSalesforceId:
+            return None
+        with self._cursor() as cursor:
+            result = cursor.execute(
+                f'SELECT * FROM {quote_ident(spec.name)} WHERE "Id" = ?', [record_id]
+            )
+            row = result.fetchone()
+            names = [column[0] for column in result.description]
+        if row is None:
+            return None
+        record = dict(zip(names, row, strict=True))
+        if record.get("IsDeleted") and not include_deleted:
+            return None
+        return record
+
+    # -- writing
+
+    def insert(self, object_name: str, records: Sequence[Mapping[str, Any]] | pa.Table) -> int:
+        """Add records; missing Ids and system fields get Salesforce-like defaults."""
+        spec = self.spec(object_name)
+        if isinstance(records, pa.Table):
+            table = self._arrow_from_table(spec, records)
+        else:
+            table = self._arrow_from_records(spec, records)
+        if table.num_rows == 0:
+            return 0
+        table = self._with_system_defaults(spec, table)
+        view = f"incoming_{uuid.uuid4().hex}"
+        with self._write_lock, self._cursor() as cursor:
+            cursor.register(view, table)
+            try:
+                duplicate = cursor.execute(
+                    f'SELECT "Id" FROM {view} GROUP BY "Id" HAVING count(*) > 1 '
+                    f'UNION ALL SELECT "Id" FROM {view} '
+                    f'WHERE "Id" IN (SELECT "Id" FROM {quote_ident(spec.name)}) LIMIT 1'
+                ).fetchone()
+                if duplicate:
+                    raise ValueError(f"{spec.name}: duplicate Id {duplicate[0]}")
+                cursor.execute(f"INSERT INTO {quote_ident(spec.name)} BY NAME SELECT * FROM {view}")
+            finally:
+                cursor.unregister(view)
+        return table.num_rows
+
+    def update(self, object_name: str, record_id: str, values: Mapping[str, Any]) -> None:
+        """Update one record as the REST API would; raises ``RecordError``."""
+        error = self.update_many([(object_name, record_id, values)], all_or_none=True)[0]
+        if error is not None:
+            raise error
+
+    def update_many(
+        self,
+        updates: Sequence[tuple[str, str, Mapping[str, Any]]],
+        *,
+        all_or_none: bool = False,
+    ) -> list[RecordError | None]:
+        """Validate then apply (object, id, values) updates in one transaction.
+
+        Returns one entry per update: None when saved, else its error. With
+        ``all_or_none`` nothing is written when any update is invalid.
+        """
+        with self._write_lock:
+            prepared: list[tuple[ObjectSpec, str, dict[str, Any]] | RecordError] = []
+            for object_name, record_id, values in updates:
+                try:
+                    prepared.append(self._prepare_update(object_name, record_id, values))
+                except RecordError as error:
+                    prepared.append(error)
+            errors = [p if isinstance(p, RecordError) else None for p in prepared]
+            if all_or_none and any(errors):
+                return errors
+            stamp = now_utc()
+            with self._cursor() as cursor:
+                cursor.execute("BEGIN TRANSACTION")
+                try:
+                    for item in prepared:
+                        if not isinstance(item, RecordError):
+                            _apply_update(cursor, *item, stamp)
+                    cursor.execute("COMMIT")
+                except Exception:
+                    cursor.execute("ROLLBACK")
+                    raise
+            return errors
+
+    def _prepare_update(
+        self, object_name: str, record_id: str, values: Mapping[str, Any]
+    ) -> tuple[ObjectSpec, str, dict[str, Any]]:
+        if not object_name:
+            raise RecordError("INVALID_TYPE", "Must send a concrete entity type.")
+        try:
+            spec = self.spec(object_name)
+        except KeyError:
+            raise RecordError(
+                "INVALID_TYPE", f"sObject type '{object_name}' is not supported."
+            ) from None
+        record_id = self._check_id(spec, record_id)
+        self._check_exists(spec, record_id)
+        resolved: list[tuple[FieldSpec, Any]] = []
+        for key, value in values.items():
+            field = spec.field_ci(key)
+            if field is None:
+                raise unknown_field_error(spec, key)
+            resolved.append((field, value))
+        read_only = [f.name for f, _ in resolved if not f.updateable or f.is_compound]
+        if read_only:
+            raise read_only_error(read_only)
+        checked = {f.name: check_constraints(f, coerce_value(f, v)) for f, v in resolved}
+        return spec, record_id, checked
+
+    def _check_id(self, spec: ObjectSpec, record_id: Any) -> str:
+        if not record_id:
+            raise RecordError("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
+        try:
+            normalised = to_18(str(record_id))
+        except InvalidSalesforceId:
+            raise RecordError("MALFORMED_ID", f"malformed id {record_id}", ["Id"]) from None
+        if normalised[:3] != spec.key_prefix:
+            raise RecordError(
+                "MALFORMED_ID", f"{spec.label} ID: id value of incorrect type: {record_id}", ["Id"]
+            )
+        return normalised
+
+    def _check_exists(self, spec: ObjectSpec, record_id: str) -> None:
+        deleted_column = '"IsDeleted"' if "IsDeleted" in spec.fields else "false"
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                f'SELECT {deleted_column} FROM {quote_ident(spec.name)} WHERE "Id" = ?',
+                [record_id],
+            ).fetchone()
+        if row is None:
+            raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["Id"])
+        if row[0]:
+            raise RecordError("ENTITY_IS_DELETED", "entity is deleted", ["Id"])
+
+    def delete(self, object_name: str, record_id: str) -> None:
+        """Move a record to the recycle bin: IsDeleted=true, modstamp bumped."""
+        spec = self.spec(object_name)
+        if "IsDeleted" not in spec.fields:
+            raise RecordError("INVALID_OPERATION", f"{spec.name} records cannot be deleted")
+        with self._write_lock:
+            record_id = self._check_id(spec, record_id)
+            self._check_exists(spec, record_id)
+            stamp = now_utc()
+            with self._cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE {quote_ident(spec.name)} SET "IsDeleted" = true, '
+                    '"LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "Id" = ?',
+                    [stamp, stamp, record_id],
+                )
+
+    def delete_many(self, object_name: str, record_ids: Sequence[str]) -> list[RecordError | None]:
+        """Soft-delete each record; one entry per id, None when deleted."""
+        errors: list[RecordError | None] = []
+        with self._write_lock:
+            for record_id in record_ids:
+                try:
+                    self.delete(object_name, record_id)
+                    errors.append(None)
+                except RecordError as error:
+                    errors.append(error)
+        return errors
+
+    def undelete(self, object_name: str, record_id: str) -> None:
+        """Restore a record from the recycle bin, as a user would; modstamp bumped."""
+        spec = self.spec(object_name)
+        with self._write_lock:
+            record_id = self._check_id(spec, record_id)
+            record = self.get(spec.name, record_id, include_deleted=True)
+            if record is None:
+                raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+            if not record.get("IsDeleted"):
+                raise RecordError("UNDELETE_FAILED", "Entity is not in the recycle bin", ["Id"])
+            stamp = now_utc()
+            with self._cursor() as cursor:
+                cursor.execute(
+                    f'UPDATE {quote_ident(spec.name)} SET "IsDeleted" = false, '
+                    '"LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "Id" = ?',
+                    [stamp, stamp, record_id],
+                )
+
+    def deleted_records(
+        self, object_name: str, start: datetime, end: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(Id, deleted date) of records deleted in [start, end), oldest first.
+
+        The deleted date is the SystemModstamp that the delete bumped, which
+        is where Salesforce takes it from too.
+        """
+        spec = self.spec(object_name)
+        if "IsDeleted" not in spec.fields:
+            return []
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f'SELECT "Id", "SystemModstamp" FROM {quote_ident(spec.name)} '
+                'WHERE "IsDeleted" AND "SystemModstamp" >= ? AND "SystemModstamp" < ? '
+                'ORDER BY "SystemModstamp", "Id"',
+                [start, end],
+            ).fetchall()
+        return [(record_id, stamp.astimezone(UTC)) for record_id, stamp in rows]
+
+    def create_record(self, object_name: str, values: Mapping[str, Any]) -> str:
+        """Create one record as the REST API would; its new Id, else ``RecordError``."""
+        result = self.create_many(object_name, [values])[0]
+        if isinstance(result, RecordError):
+            raise result
+        return result
+
+    def create_many(
+        self, object_name: str, records: Sequence[Mapping[str, Any]]
+    ) -> list[str | RecordError]:
+        """Validate and insert new records; one entry per record: its Id or its error.
+
+        Unlike ``insert`` (for seeding), this applies the checks Salesforce
+        makes on create: writable fields only, required fields present,
+        values of the right type and within their constraints.
+        """
+        spec = self.spec(object_name)
+        with self._write_lock:
+            results: list[str | RecordError] = []
+            rows: list[dict[str, Any]] = []
+            for values in records:
+                try:
+                    row = self._prepare_create(spec, values)
+                except RecordError as error:
+                    results.append(error)
+                    continue
+                row["Id"] = self._next_id(spec)
+                rows.append(row)
+                results.append(row["Id"])
+            if rows:
+                stamp = now_utc()
+                for row in rows:
+                    row.update({name: stamp for name in SYSTEM_DATETIMES if name in spec.fields})
+                self.insert(spec.name, rows)
+            return results
+
+    def _prepare_create(self, spec: ObjectSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+        resolved: dict[str, tuple[FieldSpec, Any]] = {}
+        for key, value in values.items():
+            field = spec.field_ci(key)
+            if field is None:
+                raise unknown_field_error(spec, key)
+            resolved[field.name] = (field, value)
+        read_only = [
+            f.name
+            for f, _ in resolved.values()
+            if not f.updateable or f.is_compound or f.type == "id"
+        ]
+        if read_only:
+            raise read_only_error(read_only)
+        row = {name: check_constraints(f, coerce_value(f, v)) for name, (f, v) in resolved.items()}
+        missing = [
+            f.name
+            for f in spec.fields.values()
+            if not f.nillable
+            and f.updateable
+            and f.type not in ("boolean", "id")
+            and f.name not in SYSTEM_DATETIMES
+            and row.get(f.name) is None
+        ]
+        if missing:
+            raise RecordError(
+                "REQUIRED_FIELD_MISSING",
+                f"Required fields are missing: [{', '.join(missing)}]",
+                missing,
+            )
+        for f in spec.fields.values():  # checkboxes default to false, as on Salesforce
+            if f.type == "boolean" and f.name != "IsDeleted" and row.get(f.name) is None:
+                row[f.name] = False
+        return row
+
+    def add_field(self, object_name: str, field: FieldSpec) -> None:
+        """Add a column (and describe entry), as deploying a custom field does."""
+        with self._write_lock:
+            spec = self.spec(object_name)
+            if spec.field_ci(field.name) is not None:
+                raise ValueError(f"{spec.name} already has a field named {field.name}")
+            # Replace rather than mutate the spec so concurrent readers never
+            # iterate a dict that is changing under them.
+            new_spec = dataclasses.replace(spec, fields={**spec.fields, field.name: field})
+            with self._cursor() as cursor:
+                if not field.is_compound:
+                    # A new checkbox reads false on existing records, as on Salesforce.
+                    default = " DEFAULT false" if field.type == "boolean" else ""
+                    cursor.execute(
+                        f"ALTER TABLE {quote_ident(spec.name)} "
+                        f"ADD COLUMN {quote_ident(field.name)} {sql_type(field)}{default}"
+                    )
+                self._save_spec(cursor, new_spec)
+            self._objects[spec.name] = new_spec
+
+    # -- helpers
+
+    def _save_spec(self, cursor: duckdb.DuckDBPyConnection, spec: ObjectSpec) -> None:
+        cursor.execute(f"DELETE FROM {_SPECS_TABLE} WHERE name = ?", [spec.name])
+        cursor.execute(
+            f"INSERT INTO {_SPECS_TABLE} VALUES (?, ?)",
+            [spec.name, json.dumps(dataclasses.asdict(spec))],
+        )
+
+    def _next_id(self, spec: ObjectSpec) -> str:
+        """A new Id in a pod of its own ("LO"), clear of seeded and earlier ones."""
+        with self._id_lock:
+            if spec.name not in self._id_sequences:
+                with self._cursor() as cursor:
+                    last = cursor.execute(
+                        f'SELECT max("Id") FROM {quote_ident(spec.name)} WHERE "Id" LIKE ?',
+                        [f"{spec.key_prefix}{_GENERATED_POD}%"],
+                    ).fetchone()
+                digits = last[0][5:15] if last and last[0] else "0"
+                self._id_sequences[spec.name] = int(digits) if digits.isdigit() else 0
+            self._id_sequences[spec.name] += 1
+            return make_id(spec.key_prefix, self._id_sequences[spec.name], pod=_GENERATED_POD)
+
+    def _arrow_from_records(
+        self, spec: ObjectSpec, records: Sequence[Mapping[str, Any]]
+    ) -> pa.Table:
+        keys: dict[str, FieldSpec] = {}
+        for index, record in enumerate(records):
+            for key in record:
+                if key in keys:
+                    continue
+                field = spec.field_ci(key)
+                if field is None or field.is_compound:
+                    reason = "unknown field" if field is None else "compound field (no column)"
+                    raise ValueError(f"{spec.name} record {index}: {reason} {key!r}")
+                if any(f.name == field.name for f in keys.values()):
+                    raise ValueError(f"{spec.name}: two keys name field {field.name}")
+                keys[key] = field
+        columns: dict[str, pa.Array] = {}
+        for key, field in keys.items():
+            columns[field.name] = self._column(spec, field, key, records)
+        ids = columns.get("Id")
+        if ids is None or ids.null_count:
+            given = ids.to_pylist() if ids is not None else [None] * len(records)
+            columns["Id"] = pa.array([i or self._next_id(spec) for i in given], pa.string())
+        return pa.table(columns)
+
+    def _column(
+        self, spec: ObjectSpec, field: FieldSpec, key: str, records: Sequence[Mapping[str, Any]]
+    ) -> pa.Array:
+        """One field of ``records`` as an Arrow array.
+
+        Well-typed values are converted in C; otherwise each value goes
+        through ``coerce_value``, which accepts API-style strings and lets a
+        bad value be reported with its record.
+        """
+        values = [record.get(key) for record in records]
+        fast = _well_typed_array(field, values)
+        if fast is not None:
+            return fast
+        converted = []
+        for index, value in enumerate(values):
+            try:
+                converted.append(coerce_value(field, value))
+            except RecordError as error:
+                record_id = next((v for k, v in records[index].items() if k.lower() == "id"), None)
+                raise ValueError(
+                    f"{spec.name} record {index} (Id {record_id or 'not set'}), "
+                    f"field {field.name}: {error.message}"
+                ) from None
+        return pa.array(converted, arrow_type(field))
+
+    def _arrow_from_table(self, spec: ObjectSpec, table: pa.Table) -> pa.Table:
+        columns: dict[str, pa.ChunkedArray] = {}
+        for name in table.column_names:
+            field = spec.field_ci(name)
+            if field is None or field.is_compound:
+                raise ValueError(f"{spec.name}: column {name!r} is not a field with a column")
+            column = table.column(name)
+            try:
+                column = column.cast(arrow_type(field))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                raise ValueError(f"{spec.name}: column {name}: {error}") from None
+            if field.type in ID_TYPES and pc.any(pc.equal(pc.utf8_length(column), 15)).as_py():
+                column = pa.chunked_array(
+                    [[None if v is None else to_18(v) for v in column.to_pylist()]], pa.string()
+                )
+            columns[field.name] = column
+        if "Id" not in columns:
+            columns["Id"] = pa.chunked_array(
+                [[self._next_id(spec) for _ in range(table.num_rows)]], pa.string()
+            )
+        return pa.table(columns)
+
+    def _with_system_defaults(self, spec: ObjectSpec, table: pa.Table) -> pa.Table:
+        """Fill what exports and generators often leave out, as Salesforce would have."""
+        rows = table.num_rows
+        stamp = pa.scalar(now_utc(), pa.timestamp("us", tz="UTC"))
+        previous: pa.ChunkedArray | pa.Scalar = stamp
+        for name in SYSTEM_DATETIMES:
+            if name not in spec.fields:
+                continue
+            if name in table.column_names:
+                filled = pc.coalesce(table.column(name), previous)
+                table = table.set_column(table.column_names.index(name), name, filled)
+            else:
+                if isinstance(previous, pa.Scalar):
+                    previous = pa.chunked_array([pa.repeat(previous, rows)])
+                table = table.append_column(name, previous)
+            previous = table.column(name)
+        if "IsDeleted" in spec.fields:
+            false = pa.scalar(False)
+            if "IsDeleted" in table.column_names:
+                index = table.column_names.index("IsDeleted")
+                table = table.set_column(
+                    index, "IsDeleted", pc.coalesce(table.column("IsDeleted"), false)
+                )
+            else:
+                table = table.append_column("IsDeleted", pa.repeat(false, rows))
+        return table
+
+
+def _well_typed_array(field: FieldSpec, values: list[Any]) -> pa.Array | None:
+    """An Arrow array of ``values`` if they need no conversion, else None."""
+    kind = field.type
+    present = [v for v in values if v is not None]
+    if kind == "int" and any(isinstance(v, float) for v in present):
+        return None  # Arrow would silently truncate 2.5 to 2
+    if kind == "date" and any(isinstance(v, datetime) for v in present):
+        return None
+    if kind == "datetime" and not all(
+        isinstance(v, datetime) and v.tzinfo is not None for v in present
+    ):
+        return None
+    try:
+        array = pa.array(values, type=arrow_type(field))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+    if kind in ID_TYPES:
+        well_formed = pc.all(pc.match_substring_regex(array, r"^[a-zA-Z0-9]{18}$")).as_py()
+        return None if well_formed is False else array
+    if kind == "datetime":
+        return pc.floor_temporal(array, unit="millisecond")
+    return array
+
+
+def _apply_update(
+    cursor: duckdb.DuckDBPyConnection,
+    spec: ObjectSpec,
+    record_id: str,
+    values: dict[str, Any],
+    stamp: datetime,
+) -> None:
+    assignments = [f"{quote_ident(name)} = ?" for name in values]
+    assignments += ['"LastModifiedDate" = ?', '"SystemModstamp" = ?']
+    cursor.execute(
+        f'UPDATE {quote_ident(spec.name)} SET {", ".join(assignments)} WHERE "Id" = ?',
+        [*values.values(), stamp, stamp, record_id],
+    )
+
+
+def _connect(path: Path | None) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(path) if path is not None else ":memory:")
+    connection.execute("SET TimeZone = 'UTC'")
+    return connection
+
+
+def _spec_from_json(raw: str) -> ObjectSpec:
+    data = json.loads(raw)
+    fields = {
+        name: FieldSpec(
+            **{
+                **body,
+                "picklist_values": tuple(body["picklist_values"]),
+                "reference_to": tuple(body["reference_to"]),
+            }
+        )
+        for name, body in data.pop("fields").items()
+    }
+    return ObjectSpec(**data, fields=fields)
