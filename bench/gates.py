@@ -35,7 +35,7 @@ from connectors.salesforce.extract.field_types import arrow_type_for
 from connectors.salesforce.extract.source import table_name
 from expectations.describes import StaticDescribes
 from expectations.runner import run_gates
-from local_org.app import describe_field
+from local_org.describe import describe_field
 from local_org.generator import generate_org
 from local_org.schema import standard_objects
 from rapport.config import GateSettings, Settings, WarehouseSettings

@@ -1,8 +1,9 @@
 """Helpers every area of the local org's API shares: error bodies, values, routing.
 
-Kept apart from ``app.py`` so the areas that live in their own modules (Bulk
-API 2.0, tooling) build their responses exactly as the core REST handlers do,
-without importing the app module that assembles them.
+Every API area (sign-in, describe, query, records, Bulk API 2.0, tooling)
+builds its responses with these, so they all answer in the same shapes. The
+module depends on no other module of the local org but ``schema``, so any of
+them can import it without an import cycle.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-if TYPE_CHECKING:
-    from local_org.app import OrgState
+from local_org.schema import ObjectSpec
 
 JsonHandler = Callable[[Request], Awaitable[Response]]
 
@@ -52,8 +52,17 @@ def format_value(value: Any) -> Any:
     return value
 
 
-def org_state(request: Request) -> OrgState:
-    return request.app.state.org
+def record_json(spec: ObjectSpec, version: str, record_id: str, values: dict[str, Any]) -> dict:
+    """A record as the REST API returns it: ``attributes`` then the field values."""
+    body: dict[str, Any] = {
+        "attributes": {"type": spec.name, "url": record_url(spec, version, record_id)}
+    }
+    body.update((name, format_value(value)) for name, value in values.items())
+    return body
+
+
+def record_url(spec: ObjectSpec, version: str, record_id: str) -> str:
+    return f"/services/data/v{version}/sobjects/{spec.name}/{record_id}"
 
 
 def instance_url(request: Request) -> str:

@@ -21,15 +21,15 @@ import uvicorn
 from starlette.applications import Starlette
 
 from connectors.salesforce.api.local_routing import local_org_session
-from local_org.app import (
+from local_org.app import create_app
+from local_org.faults import FaultConfig, FaultInjector
+from local_org.state import (
     DAILY_API_REQUESTS,
     SESSION_SECONDS_VALID,
     Credentials,
     OrgState,
     RequestLog,
-    create_app,
 )
-from local_org.faults import FaultConfig, FaultInjector
 from local_org.store import OrgStore
 from local_org.tls import TlsFiles, ensure_certificate
 

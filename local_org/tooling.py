@@ -10,7 +10,6 @@ type to the describe type Salesforce reports, and refuses a duplicate with
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -18,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from connectors.salesforce.api.ids import make_id
-from local_org.responses import json_body, org_state, routes, sf_error, versioned
+from local_org.responses import json_body, routes, sf_error, versioned
 from local_org.schema import FieldSpec, ObjectSpec
+from local_org.state import CustomFieldIds, org_state
 from local_org.store import OrgStore
 
 # Metadata API field type -> (describe type, default length)
@@ -49,21 +48,6 @@ class CustomFieldError(Exception):
         self.error_code = error_code
         self.message = message
         self.fields = fields or []
-
-
-class CustomFieldIds:
-    """Stable tooling ids (00N...) for the org's custom fields, given out on first sight."""
-
-    def __init__(self) -> None:
-        self._ids: dict[tuple[str, str], str] = {}
-        self._lock = threading.Lock()
-
-    def id_for(self, object_name: str, field_name: str) -> str:
-        with self._lock:
-            key = (object_name, field_name)
-            if key not in self._ids:
-                self._ids[key] = make_id("00N", len(self._ids) + 1, pod="LO")
-            return self._ids[key]
 
 
 def field_from_metadata(full_name: Any, metadata: Any) -> tuple[str, FieldSpec]:

@@ -12,9 +12,9 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceExpiredSession
 
 from connectors.salesforce.api.local_routing import local_org_session
-from local_org.app import Credentials
 from local_org.jwt_bearer import JWT_BEARER_GRANT, generate_jwt_key_pair
 from local_org.server import LocalOrg
+from local_org.state import Credentials
 
 from .conftest import client, fresh_org, raw
 
