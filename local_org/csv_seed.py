@@ -29,7 +29,8 @@ from local_org.schema import (
     standard_objects,
 )
 from local_org.soql import ID_TYPES, compound_components
-from local_org.store import OrgStore, RecordError, coerce_value
+from local_org.store import OrgStore
+from local_org.values import RecordError, coerce_value
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")

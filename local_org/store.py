@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import re
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,230 +26,29 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from connectors.salesforce.api.ids import InvalidSalesforceId, make_id, to_18
-from connectors.salesforce.extract.field_types import arrow_type_for
+from local_org.arrow_rows import arrow_from_records, arrow_from_table, with_system_defaults
 from local_org.schema import FieldSpec, ObjectSpec
 from local_org.soql import (
     ID_COLUMN,
-    ID_TYPES,
-    NUMBER_TYPES,
-    TEXT_TYPES,
     CompiledQuery,
     compile_soql,
     quote_ident,
 )
+from local_org.values import (
+    SYSTEM_DATETIMES,
+    RecordError,
+    check_constraints,
+    coerce_value,
+    now_utc,
+    read_only_error,
+    sql_type,
+    unknown_field_error,
+)
 
 _SPECS_TABLE = "__rapport_object_specs"
 _GENERATED_POD = "LO"
-SYSTEM_DATETIMES = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
-
-_SQL_TYPES = {
-    "boolean": "BOOLEAN",
-    "int": "BIGINT",
-    "double": "DOUBLE",
-    "currency": "DOUBLE",
-    "percent": "DOUBLE",
-    "date": "DATE",
-    "datetime": "TIMESTAMPTZ",
-}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_INT32 = 2**31
-
-
-def arrow_type(field: FieldSpec) -> pa.DataType:
-    return arrow_type_for(field.type)
-
-
-def sql_type(field: FieldSpec) -> str:
-    return _SQL_TYPES.get(field.type, "VARCHAR")
-
-
-def now_utc() -> datetime:
-    """Now, to the millisecond, as Salesforce stamps records."""
-    return _to_millis(datetime.now(UTC))
-
-
-def _to_millis(value: datetime) -> datetime:
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
-
-
-class RecordError(Exception):
-    """One record refused, in the terms of a Salesforce SaveResult error."""
-
-    def __init__(self, status_code: str, message: str, fields: Sequence[str] = ()) -> None:
-        super().__init__(f"{status_code}: {message}")
-        self.status_code = status_code
-        self.message = message
-        self.fields = list(fields)
-
-
-# --------------------------------------------------------------------------- values
-
-
-def coerce_value(field: FieldSpec, value: Any) -> Any:
-    """Convert an API, CSV or Python value to the field's Python type.
-
-    Accepts what the REST API accepts in JSON (ISO strings for dates, numeric
-    strings for numbers) so one function serves the API, the CSV reader and
-    direct inserts.
-    """
-    if value is None:
-        return None
-    kind = field.type
-    if kind in ID_TYPES:
-        if isinstance(value, str):
-            try:
-                return to_18(value)
-            except InvalidSalesforceId:
-                pass
-        raise RecordError(
-            "MALFORMED_ID", f"{field.label}: id value of incorrect type: {value}", [field.name]
-        )
-    if kind in TEXT_TYPES:
-        if isinstance(value, str):
-            return value
-    elif kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-    elif kind == "int":
-        number = _number(value)
-        if number is not None and float(number).is_integer():
-            return int(number)
-    elif kind in NUMBER_TYPES:
-        number = _number(value)
-        if number is not None:
-            return float(number)
-    elif kind == "date":
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-    elif kind == "datetime":
-        return _coerce_datetime(field, value)
-    elif field.is_compound:
-        raise RecordError(
-            "INVALID_FIELD_FOR_INSERT_UPDATE",
-            f"Unable to create/update fields: {field.name}. Compound fields are read-only; "
-            "set their components instead.",
-            [field.name],
-        )
-    else:
-        return value
-    raise _wrong_type(field, value)
-
-
-def _number(value: Any) -> int | float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        try:
-            return float(value) if re.search(r"[.eE]", value) else int(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _coerce_datetime(field: FieldSpec, value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise _wrong_type(field, value) from None
-        if value.tzinfo is None:  # the API reads a datetime without offset as UTC
-            value = value.replace(tzinfo=UTC)
-    if not isinstance(value, datetime):
-        raise _wrong_type(field, value)
-    if value.tzinfo is None:
-        raise RecordError(
-            "INVALID_TYPE_ON_FIELD_IN_RECORD",
-            f"{field.label}: datetime {value.isoformat()} has no time zone; "
-            "pass a timezone-aware datetime",
-            [field.name],
-        )
-    return _to_millis(value.astimezone(UTC))
-
-
-def _wrong_type(field: FieldSpec, value: Any) -> RecordError:
-    return RecordError(
-        "INVALID_TYPE_ON_FIELD_IN_RECORD",
-        f"{field.label}: value not of required type ({field.type}): {value!r}",
-        [field.name],
-    )
-
-
-def check_constraints(field: FieldSpec, value: Any) -> Any:
-    """Apply the checks Salesforce makes on save; return the value as stored."""
-    if value is None:
-        if not field.nillable and field.type != "boolean":
-            raise RecordError(
-                "REQUIRED_FIELD_MISSING",
-                f"Required fields are missing: [{field.name}]",
-                [field.name],
-            )
-        return None
-    if isinstance(value, str) and field.length and len(value) > field.length:
-        raise RecordError(
-            "STRING_TOO_LONG",
-            f"{field.label}: data value too large: {value[:40]}... (max length={field.length})",
-            [field.name],
-        )
-    if field.type in ("picklist", "multipicklist") and field.picklist_values:
-        chosen = value.split(";") if field.type == "multipicklist" else [value]
-        bad = [v for v in chosen if v not in field.picklist_values]
-        if bad:
-            raise RecordError(
-                "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                f"{field.label}: bad value for restricted picklist field: {bad[0]}",
-                [field.name],
-            )
-    if field.type == "email" and not _EMAIL.match(value):
-        raise RecordError(
-            "INVALID_EMAIL_ADDRESS", f"{field.label}: invalid email address: {value}", [field.name]
-        )
-    if field.type == "int" and not -_INT32 <= value < _INT32:
-        raise _out_of_range(field, value)
-    if field.type in NUMBER_TYPES and field.type != "int" and field.precision:
-        value = round(value, field.scale)
-        if abs(value) >= 10 ** (field.precision - field.scale):
-            raise _out_of_range(field, value)
-    return value
-
-
-def _out_of_range(field: FieldSpec, value: Any) -> RecordError:
-    return RecordError(
-        "NUMBER_OUTSIDE_VALID_RANGE",
-        f"{field.label}: value outside of valid range on numeric field: {value}",
-        [field.name],
-    )
-
-
-# --------------------------------------------------------------------------- results
-
-
-def unknown_field_error(spec: ObjectSpec, name: str) -> RecordError:
-    return RecordError(
-        "INVALID_FIELD", f"No such column '{name}' on sobject of type {spec.name}", [name]
-    )
-
-
-def read_only_error(names: list[str]) -> RecordError:
-    """Salesforce's answer to a write on a field that is not updateable."""
-    return RecordError(
-        "INVALID_FIELD_FOR_INSERT_UPDATE",
-        f"Unable to create/update fields: {', '.join(names)}. Please check the "
-        "security settings of this field and verify that it is read/write for your "
-        "profile or permission set.",
-        names,
-    )
 
 
 @dataclass(frozen=True)
@@ -412,12 +210,12 @@ class OrgStore:
         """Add records; missing Ids and system fields get Salesforce-like defaults."""
         spec = self.spec(object_name)
         if isinstance(records, pa.Table):
-            table = self._arrow_from_table(spec, records)
+            table = arrow_from_table(spec, records, self._next_id)
         else:
-            table = self._arrow_from_records(spec, records)
+            table = arrow_from_records(spec, records, self._next_id)
         if table.num_rows == 0:
             return 0
-        table = self._with_system_defaults(spec, table)
+        table = with_system_defaults(spec, table)
         view = f"incoming_{uuid.uuid4().hex}"
         with self._write_lock, self._cursor() as cursor:
             cursor.register(view, table)
@@ -703,128 +501,6 @@ class OrgStore:
                 self._id_sequences[spec.name] = int(digits) if digits.isdigit() else 0
             self._id_sequences[spec.name] += 1
             return make_id(spec.key_prefix, self._id_sequences[spec.name], pod=_GENERATED_POD)
-
-    def _arrow_from_records(
-        self, spec: ObjectSpec, records: Sequence[Mapping[str, Any]]
-    ) -> pa.Table:
-        keys: dict[str, FieldSpec] = {}
-        for index, record in enumerate(records):
-            for key in record:
-                if key in keys:
-                    continue
-                field = spec.field_ci(key)
-                if field is None or field.is_compound:
-                    reason = "unknown field" if field is None else "compound field (no column)"
-                    raise ValueError(f"{spec.name} record {index}: {reason} {key!r}")
-                if any(f.name == field.name for f in keys.values()):
-                    raise ValueError(f"{spec.name}: two keys name field {field.name}")
-                keys[key] = field
-        columns: dict[str, pa.Array] = {}
-        for key, field in keys.items():
-            columns[field.name] = self._column(spec, field, key, records)
-        ids = columns.get("Id")
-        if ids is None or ids.null_count:
-            given = ids.to_pylist() if ids is not None else [None] * len(records)
-            columns["Id"] = pa.array([i or self._next_id(spec) for i in given], pa.string())
-        return pa.table(columns)
-
-    def _column(
-        self, spec: ObjectSpec, field: FieldSpec, key: str, records: Sequence[Mapping[str, Any]]
-    ) -> pa.Array:
-        """One field of ``records`` as an Arrow array.
-
-        Well-typed values are converted in C; otherwise each value goes
-        through ``coerce_value``, which accepts API-style strings and lets a
-        bad value be reported with its record.
-        """
-        values = [record.get(key) for record in records]
-        fast = _well_typed_array(field, values)
-        if fast is not None:
-            return fast
-        converted = []
-        for index, value in enumerate(values):
-            try:
-                converted.append(coerce_value(field, value))
-            except RecordError as error:
-                record_id = next((v for k, v in records[index].items() if k.lower() == "id"), None)
-                raise ValueError(
-                    f"{spec.name} record {index} (Id {record_id or 'not set'}), "
-                    f"field {field.name}: {error.message}"
-                ) from None
-        return pa.array(converted, arrow_type(field))
-
-    def _arrow_from_table(self, spec: ObjectSpec, table: pa.Table) -> pa.Table:
-        columns: dict[str, pa.ChunkedArray] = {}
-        for name in table.column_names:
-            field = spec.field_ci(name)
-            if field is None or field.is_compound:
-                raise ValueError(f"{spec.name}: column {name!r} is not a field with a column")
-            column = table.column(name)
-            try:
-                column = column.cast(arrow_type(field))
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-                raise ValueError(f"{spec.name}: column {name}: {error}") from None
-            if field.type in ID_TYPES and pc.any(pc.equal(pc.utf8_length(column), 15)).as_py():
-                column = pa.chunked_array(
-                    [[None if v is None else to_18(v) for v in column.to_pylist()]], pa.string()
-                )
-            columns[field.name] = column
-        if "Id" not in columns:
-            columns["Id"] = pa.chunked_array(
-                [[self._next_id(spec) for _ in range(table.num_rows)]], pa.string()
-            )
-        return pa.table(columns)
-
-    def _with_system_defaults(self, spec: ObjectSpec, table: pa.Table) -> pa.Table:
-        """Fill what exports and generators often leave out, as Salesforce would have."""
-        rows = table.num_rows
-        stamp = pa.scalar(now_utc(), pa.timestamp("us", tz="UTC"))
-        previous: pa.ChunkedArray | pa.Scalar = stamp
-        for name in SYSTEM_DATETIMES:
-            if name not in spec.fields:
-                continue
-            if name in table.column_names:
-                filled = pc.coalesce(table.column(name), previous)
-                table = table.set_column(table.column_names.index(name), name, filled)
-            else:
-                if isinstance(previous, pa.Scalar):
-                    previous = pa.chunked_array([pa.repeat(previous, rows)])
-                table = table.append_column(name, previous)
-            previous = table.column(name)
-        if "IsDeleted" in spec.fields:
-            false = pa.scalar(False)
-            if "IsDeleted" in table.column_names:
-                index = table.column_names.index("IsDeleted")
-                table = table.set_column(
-                    index, "IsDeleted", pc.coalesce(table.column("IsDeleted"), false)
-                )
-            else:
-                table = table.append_column("IsDeleted", pa.repeat(false, rows))
-        return table
-
-
-def _well_typed_array(field: FieldSpec, values: list[Any]) -> pa.Array | None:
-    """An Arrow array of ``values`` if they need no conversion, else None."""
-    kind = field.type
-    present = [v for v in values if v is not None]
-    if kind == "int" and any(isinstance(v, float) for v in present):
-        return None  # Arrow would silently truncate 2.5 to 2
-    if kind == "date" and any(isinstance(v, datetime) for v in present):
-        return None
-    if kind == "datetime" and not all(
-        isinstance(v, datetime) and v.tzinfo is not None for v in present
-    ):
-        return None
-    try:
-        array = pa.array(values, type=arrow_type(field))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        return None
-    if kind in ID_TYPES:
-        well_formed = pc.all(pc.match_substring_regex(array, r"^[a-zA-Z0-9]{18}$")).as_py()
-        return None if well_formed is False else array
-    if kind == "datetime":
-        return pc.floor_temporal(array, unit="millisecond")
-    return array
 
 
 def _apply_update(
