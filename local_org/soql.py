@@ -15,14 +15,14 @@ Salesforce semantics that differ from SQL and are reproduced here:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from connectors.salesforce.api.ids import InvalidSalesforceId, to_18
 from local_org.schema import FieldSpec, ObjectSpec
+from local_org.soql_lexer import DateRange, Token, date_literal, tokenize
 
 TEXT_TYPES = frozenset(
     {
@@ -121,172 +121,6 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-# --------------------------------------------------------------------------- tokens
-
-_TOKEN_RE = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<datetime>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)
-    | (?P<date>\d{4}-\d{2}-\d{2})
-    | (?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))
-    | (?P<string>')
-    | (?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?::\d+)?)
-    | (?P<op>!=|<=|>=|=|<|>)
-    | (?P<punct>[(),])
-    """,
-    re.VERBOSE,
-)
-
-_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'"}
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # ident, string, number, date, datetime, op, punct, eof
-    text: str
-    pos: int
-    value: Any = None
-    like: str | None = None  # strings only: the LIKE pattern, \% and \_ kept escaped
-
-    def is_keyword(self, *words: str) -> bool:
-        return self.kind == "ident" and self.text.upper() in words
-
-
-def _tokenize(text: str, fail: Any) -> list[_Token]:
-    tokens: list[_Token] = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN_RE.match(text, pos)
-        if match is None:
-            raise fail("MALFORMED_QUERY", f"unexpected token: '{text[pos]}'", pos)
-        kind = match.lastgroup or ""
-        if kind == "string":
-            token, pos = _read_string(text, pos, fail)
-            tokens.append(token)
-            continue
-        value_text = match.group()
-        if kind == "datetime":
-            if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", value_text):
-                raise fail(
-                    "MALFORMED_QUERY",
-                    f"line 1:{pos} no viable alternative at character '{value_text}': "
-                    "datetime literals need a time zone (Z or +hh:mm)",
-                    pos,
-                )
-            tokens.append(_Token(kind, value_text, pos, _parse_datetime(value_text, pos, fail)))
-        elif kind == "date":
-            try:
-                tokens.append(_Token(kind, value_text, pos, date.fromisoformat(value_text)))
-            except ValueError:
-                raise fail("MALFORMED_QUERY", f"invalid date: {value_text}", pos) from None
-        elif kind == "number":
-            number: int | float = float(value_text) if "." in value_text else int(value_text)
-            tokens.append(_Token(kind, value_text, pos, number))
-        elif kind != "ws":
-            tokens.append(_Token(kind, value_text, pos))
-        pos = match.end()
-    tokens.append(_Token("eof", "<EOF>", len(text)))
-    return tokens
-
-
-def _parse_datetime(text: str, pos: int, fail: Any) -> datetime:
-    try:
-        return datetime.fromisoformat(text).astimezone(UTC)
-    except ValueError:
-        raise fail("MALFORMED_QUERY", f"invalid datetime: {text}", pos) from None
-
-
-def _read_string(text: str, start: int, fail: Any) -> tuple[_Token, int]:
-    """Read a quoted literal; return it unescaped and as a LIKE pattern."""
-    value: list[str] = []
-    like: list[str] = []
-    pos = start + 1
-    while pos < len(text):
-        char = text[pos]
-        if char == "'":
-            token = _Token("string", text[start : pos + 1], start, "".join(value), "".join(like))
-            return token, pos + 1
-        if char == "\\":
-            escaped = text[pos + 1 : pos + 2]
-            if escaped.lower() in _SIMPLE_ESCAPES or escaped == '"':
-                plain = _SIMPLE_ESCAPES.get(escaped.lower(), escaped)
-                value.append(plain)
-                like.append(plain)
-            elif escaped == "\\":
-                value.append("\\")
-                like.append("\\\\")
-            elif escaped in ("%", "_"):
-                value.append(escaped)
-                like.append("\\" + escaped)
-            else:
-                raise fail(
-                    "MALFORMED_QUERY",
-                    f"Invalid string literal '{text[start : pos + 2]}'. "
-                    f"Illegal character sequence '\\{escaped}' in string literal.",
-                    pos,
-                )
-            pos += 2
-            continue
-        value.append(char)
-        like.append("\\\\" if char == "\\" else char)
-        pos += 1
-    raise fail("MALFORMED_QUERY", "unterminated string literal", start)
-
-
-# --------------------------------------------------------------------------- date literals
-
-
-@dataclass(frozen=True)
-class _DateRange:
-    """A SOQL date literal: every instant from ``start`` up to, not including, ``end``."""
-
-    start: date
-    end: date
-
-
-def _date_literal(name: str, today: date) -> _DateRange | None:
-    word, _, n_text = name.upper().partition(":")
-    n = int(n_text) if n_text else None
-    day = timedelta(days=1)
-    week_start = today - timedelta(days=(today.weekday() + 1) % 7)  # weeks start on Sunday
-    month_start = today.replace(day=1)
-    fixed = {
-        "TODAY": (today, today + day),
-        "YESTERDAY": (today - day, today),
-        "TOMORROW": (today + day, today + 2 * day),
-        "THIS_WEEK": (week_start, week_start + 7 * day),
-        "LAST_WEEK": (week_start - 7 * day, week_start),
-        "NEXT_WEEK": (week_start + 7 * day, week_start + 14 * day),
-        "THIS_MONTH": (month_start, _add_months(month_start, 1)),
-        "LAST_MONTH": (_add_months(month_start, -1), month_start),
-        "NEXT_MONTH": (_add_months(month_start, 1), _add_months(month_start, 2)),
-        "THIS_YEAR": (date(today.year, 1, 1), date(today.year + 1, 1, 1)),
-        "LAST_YEAR": (date(today.year - 1, 1, 1), date(today.year, 1, 1)),
-        "NEXT_YEAR": (date(today.year + 1, 1, 1), date(today.year + 2, 1, 1)),
-        "LAST_90_DAYS": (today - 90 * day, today + day),
-        "NEXT_90_DAYS": (today + day, today + 91 * day),
-    }
-    if n is None:
-        bounds = fixed.get(word)
-        return _DateRange(*bounds) if bounds else None
-    with_n = {
-        "LAST_N_DAYS": (today - n * day, today + day),
-        "NEXT_N_DAYS": (today + day, today + (n + 1) * day),
-        "N_DAYS_AGO": (today - n * day, today - (n - 1) * day),
-        "LAST_N_MONTHS": (_add_months(month_start, -n), month_start),
-        "NEXT_N_MONTHS": (_add_months(month_start, 1), _add_months(month_start, n + 1)),
-        "LAST_N_YEARS": (date(today.year - n, 1, 1), date(today.year, 1, 1)),
-        "NEXT_N_YEARS": (date(today.year + 1, 1, 1), date(today.year + n + 1, 1, 1)),
-    }
-    bounds = with_n.get(word)
-    return _DateRange(*bounds) if bounds else None
-
-
-def _add_months(first_of_month: date, months: int) -> date:
-    index = first_of_month.year * 12 + first_of_month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 # --------------------------------------------------------------------------- parser
 
 _COMPARISON_OPS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -305,7 +139,7 @@ class _Parser:
         self.include_deleted = include_deleted
         self.today = today
         self.params: list[Any] = []
-        self.tokens = _tokenize(text, self._error)
+        self.tokens = tokenize(text, self._error)
         self.index = 0
         self.spec: ObjectSpec | None = None
 
@@ -321,25 +155,25 @@ class _Parser:
         message = f"\n{line}\n{' ' * column}^\nERROR at Row:{row}:Column:{column + 1}\n{detail}"
         return SoqlError(code, message)
 
-    def _unexpected(self, token: _Token) -> SoqlError:
+    def _unexpected(self, token: Token) -> SoqlError:
         return self._error("MALFORMED_QUERY", f"unexpected token: '{token.text}'", token.pos)
 
-    def _peek(self) -> _Token:
+    def _peek(self) -> Token:
         return self.tokens[self.index]
 
-    def _advance(self) -> _Token:
+    def _advance(self) -> Token:
         token = self.tokens[self.index]
         if token.kind != "eof":
             self.index += 1
         return token
 
-    def _expect_keyword(self, word: str) -> _Token:
+    def _expect_keyword(self, word: str) -> Token:
         token = self._advance()
         if not token.is_keyword(word):
             raise self._unexpected(token)
         return token
 
-    def _expect_punct(self, char: str) -> _Token:
+    def _expect_punct(self, char: str) -> Token:
         token = self._advance()
         if token.kind != "punct" or token.text != char:
             raise self._unexpected(token)
@@ -396,7 +230,7 @@ class _Parser:
             sql = f"SELECT {', '.join(columns)} {sql}"
         return CompiledQuery(spec.name, tuple(fields), is_count, sql, tuple(self.params))
 
-    def _select_list(self) -> tuple[list[_Token], bool]:
+    def _select_list(self) -> tuple[list[Token], bool]:
         token = self._peek()
         if token.is_keyword("COUNT") and self.tokens[self.index + 1].text == "(":
             self._advance()
@@ -415,7 +249,7 @@ class _Parser:
             fields.append(self._select_item())
         return fields, False
 
-    def _select_item(self) -> _Token:
+    def _select_item(self) -> Token:
         token = self._advance()
         if token.kind != "ident" or token.is_keyword("FROM"):
             raise self._unexpected(token)
@@ -427,7 +261,7 @@ class _Parser:
             )
         return token
 
-    def _object(self, token: _Token) -> ObjectSpec:
+    def _object(self, token: Token) -> ObjectSpec:
         if token.kind != "ident":
             raise self._unexpected(token)
         wanted = token.text.lower()
@@ -440,7 +274,7 @@ class _Parser:
             )
         return spec
 
-    def _resolve_select(self, spec: ObjectSpec, tokens: list[_Token]) -> list[str]:
+    def _resolve_select(self, spec: ObjectSpec, tokens: list[Token]) -> list[str]:
         names: list[str] = []
         for token in tokens:
             field = self._field(spec, token)
@@ -451,7 +285,7 @@ class _Parser:
             names.append(field.name)
         return names
 
-    def _field(self, spec: ObjectSpec, token: _Token) -> FieldSpec:
+    def _field(self, spec: ObjectSpec, token: Token) -> FieldSpec:
         if token.kind != "ident":
             raise self._unexpected(token)
         path = token.text.split(".")
@@ -556,7 +390,7 @@ class _Parser:
         self.params.append(value)
         return "?"
 
-    def _compare(self, field: FieldSpec, op: str, token: _Token, op_token: _Token) -> str:
+    def _compare(self, field: FieldSpec, op: str, token: Token, op_token: Token) -> str:
         value = self._literal(field, token)
         column = self._column(field)
         if value is None:
@@ -573,13 +407,13 @@ class _Parser:
                 f"invalid operator on boolean field: {field.name}",
                 op_token.pos,
             )
-        if isinstance(value, _DateRange):
+        if isinstance(value, DateRange):
             return self._compare_range(field, op, value)
         if op == "!=":
             return f"{column} IS DISTINCT FROM {self._bind(field, value)}"
         return f"{column} {op} {self._bind(field, value)}"
 
-    def _compare_range(self, field: FieldSpec, op: str, span: _DateRange) -> str:
+    def _compare_range(self, field: FieldSpec, op: str, span: DateRange) -> str:
         column = quote_ident(field.name)
         start: date | datetime = span.start
         end: date | datetime = span.end
@@ -622,7 +456,7 @@ class _Parser:
             )
         for token in tokens:
             value = self._literal(field, token)
-            if isinstance(value, _DateRange):
+            if isinstance(value, DateRange):
                 raise self._error(
                     "MALFORMED_QUERY",
                     f"date literal {token.text} is not supported inside IN",
@@ -641,7 +475,7 @@ class _Parser:
         clause = f"{column} IN ({placeholders})" if placeholders else "false"
         return f"({raw} IS NULL OR {clause})" if has_null else clause
 
-    def _like(self, field: FieldSpec, token: _Token) -> str:
+    def _like(self, field: FieldSpec, token: Token) -> str:
         if field.type not in TEXT_TYPES and field.type not in ID_TYPES:
             raise self._error(
                 "INVALID_QUERY_FILTER_OPERATOR",
@@ -653,7 +487,7 @@ class _Parser:
         self.params.append(token.like)
         return f"{quote_ident(field.name)} ILIKE ? ESCAPE '\\'"
 
-    def _type_error(self, field: FieldSpec, token: _Token) -> SoqlError:
+    def _type_error(self, field: FieldSpec, token: Token) -> SoqlError:
         if field.type in TEXT_TYPES or field.type in ID_TYPES:
             expected = "string" if field.type in TEXT_TYPES else "id"
             detail = f"must be of type {expected} and should be enclosed in quotes"
@@ -668,7 +502,7 @@ class _Parser:
             token.pos,
         )
 
-    def _literal(self, field: FieldSpec, token: _Token) -> Any:
+    def _literal(self, field: FieldSpec, token: Token) -> Any:
         """The token's value, checked against the field's type as Salesforce does."""
         if token.kind == "ident":
             word = token.text.upper()
@@ -678,7 +512,7 @@ class _Parser:
                 if field.type != "boolean":
                     raise self._type_error(field, token)
                 return word == "TRUE"
-            span = _date_literal(word, self.today)
+            span = date_literal(word, self.today)
             if span is None:
                 raise self._unexpected(token)
             if field.type not in ("date", "datetime"):
