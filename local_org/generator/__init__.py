@@ -1,0 +1,198 @@
+"""Synthetic Salesforce org: accounts that live a relationship story.
+
+Rapport infers a relationship type (prospect, one-night stand, dating, steady,
+engaged, married, partner, ex) and hostages from CRM behaviour. To test that
+end to end without a real Salesforce, every generated account is given a
+latent type, and its CRM footprint (contacts, deals, contracts, orders,
+cases, activities, emails, surveys) is generated from that type's story.
+
+Design choices:
+
+* A per-type profile (``profiles.yml``, loaded and checked by ``profiles.py``)
+  holds the parameters of each story (tenure, purchase cadence, share of
+  wallet, communication direction, service, NPS). The story half turns a
+  profile into a plan (timeline, deals, contracts, engagement phases):
+  ``story.py`` holds the plan and its helpers, ``stories.py`` a builder per
+  type. The emit half writes records from the plan: ``emit.py`` (users,
+  accounts, contacts, contracts, deals) and ``emit_activity.py`` (orders,
+  cases, emails, tasks, events, surveys), through ``writer.py``'s
+  ``OrgWriter``; ``vocabulary.py`` holds the words they use.
+* Types overlap, as in real life: every story draws from wide ranges and has
+  "quirks" (a steady customer with one competitor quote, a married account
+  with a bad quarter, a partner with an old expired contract, missing wallet
+  estimates, contacts without titles, null amounts). The quirks applied to an
+  account are listed in its label so that misclassifications can be explained.
+* Time is handled as "days before as_of" (float; negative means the future)
+  and only converted to dates and datetimes when a record is written.
+* Everything random comes from ``random.Random`` instances seeded from the
+  ``seed`` argument: one for the org (users, type mix) and one per account, so
+  an account's story does not depend on how many records its predecessors drew.
+
+The ground truth (labels) is returned next to the records and written to a
+CSV by :func:`write_labels`; it never goes into the org itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gc
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from local_org.generator.emit import (
+    SEGMENTS,
+    NameBook,
+    Team,
+    emit_account,
+    emit_contacts,
+    emit_contracts,
+    emit_deals,
+    emit_users,
+    type_mix,
+)
+from local_org.generator.emit_activity import (
+    emit_cases,
+    emit_events,
+    emit_orders,
+    emit_surveys,
+    emit_touches,
+)
+from local_org.generator.profiles import PROFILES, TYPE_CODES
+from local_org.generator.stories import plan_story
+from local_org.generator.story import weighted
+from local_org.generator.writer import OBJECTS, OrgWriter
+
+__all__ = [
+    "LABEL_COLUMNS",
+    "OBJECTS",
+    "PROFILES",
+    "TYPE_CODES",
+    "GeneratedOrg",
+    "generate_org",
+    "write_labels",
+]
+
+
+@dataclass
+class GeneratedOrg:
+    """Records of the synthetic org and the ground truth about its accounts."""
+
+    records: dict[str, list[dict[str, Any]]]
+    labels: list[dict[str, Any]]
+    as_of: dt.datetime
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(rows) for name, rows in self.records.items()}
+
+
+def generate_org(
+    accounts: int = 1000, seed: int = 42, as_of: dt.datetime | None = None
+) -> GeneratedOrg:
+    """Generate a deterministic org of ``accounts`` accounts with about five years of history.
+
+    ``as_of`` is the reference "now" (default: today at 00:00 UTC); nothing
+    is created after it. The same arguments always give the same records.
+    """
+    if accounts < 0:
+        raise ValueError("accounts must be >= 0")
+    as_of = _normalise_as_of(as_of)
+    org = OrgWriter(as_of)
+    org_rng = random.Random(f"rapport-org/{seed}")
+    team = emit_users(org, org_rng, accounts)
+    types = type_mix(accounts, org_rng)
+    names = NameBook()
+    labels = []
+    # Millions of small dicts make the cyclic garbage collector rescan the heap
+    # again and again (a 20k-account org took a third longer); records hold no
+    # cycles, so it is paused while they are built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for index, code in enumerate(types):
+            rng = random.Random(f"rapport-account/{seed}/{index}")
+            labels.append(_generate_account(org, rng, team, names, code))
+    finally:
+        if collecting:
+            gc.enable()
+    return GeneratedOrg(records=org.records, labels=labels, as_of=as_of)
+
+
+LABEL_COLUMNS = (
+    "account_id",
+    "account_name",
+    "relationship_type",
+    "is_hostage",
+    "hostage_signals",
+    "segment",
+    "relationship_start",
+    "relationship_end",
+    "share_of_wallet",
+    "quirks",
+)
+
+
+def write_labels(labels: Sequence[dict[str, Any]], path: Path) -> None:
+    """Write the ground truth to a CSV file (lists joined with ';', booleans as true/false)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=LABEL_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for label in labels:
+            writer.writerow({key: _csv_value(label.get(key)) for key in LABEL_COLUMNS})
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ";".join(str(item) for item in value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def _normalise_as_of(as_of: dt.datetime | None) -> dt.datetime:
+    if as_of is None:
+        today = dt.datetime.now(UTC).date()
+        return dt.datetime(today.year, today.month, today.day, tzinfo=UTC)
+    if as_of.tzinfo is None:
+        return as_of.replace(tzinfo=UTC)
+    return as_of.astimezone(UTC)
+
+
+def _generate_account(
+    org: OrgWriter, rng: random.Random, team: Team, names: NameBook, code: str
+) -> dict[str, Any]:
+    """Plan one account's story and write all its records; return its label."""
+    profile = PROFILES[code]
+    segment, wallet_median = weighted(rng, tuple(zip(SEGMENTS, profile.segments, strict=True)))
+    wallet = wallet_median * rng.lognormvariate(0, 0.5)
+    story = plan_story(rng, code, wallet)
+    account = emit_account(org, rng, team, names, story, segment)
+    emit_contacts(org, rng, account, story)
+    emit_contracts(org, rng, account, story)
+    emit_deals(org, rng, account, story)
+    emit_orders(org, rng, account, story)
+    emit_cases(org, rng, account, story)
+    emit_touches(org, rng, account, story)
+    emit_events(org, rng, account, story)
+    emit_surveys(org, rng, account, story)
+    won_last_year = sum(d.value for d in story.deals if d.won and 0 <= d.close <= 365)
+    return {
+        "account_id": account.id,
+        "account_name": account.name,
+        "relationship_type": code,
+        "is_hostage": story.hostage,
+        "hostage_signals": sorted(story.signals),
+        "segment": segment,
+        "relationship_start": org.date(story.start),
+        "relationship_end": org.date(story.end) if story.end else None,
+        "share_of_wallet": round(won_last_year / wallet, 3) if wallet else None,
+        "quirks": list(story.quirks),
+    }
