@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime
 
 from starlette.responses import Response
@@ -70,7 +69,6 @@ class ApiMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
         timestamp = datetime.now(UTC)
         limit_info: str | None = None
         logged = False
@@ -85,7 +83,6 @@ class ApiMiddleware:
                     query=scope.get("query_string", b"").decode("latin-1"),
                     status=status,
                     timestamp=timestamp,
-                    duration_ms=(time.perf_counter() - started) * 1000,
                 )
             )
 

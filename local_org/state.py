@@ -110,7 +110,6 @@ class RequestLogEntry:
     query: str
     status: int
     timestamp: datetime
-    duration_ms: float  # until the response started
 
 
 class RequestLog:
