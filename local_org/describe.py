@@ -15,8 +15,9 @@ from starlette.routing import BaseRoute
 from local_org.records import COMPOSITE_RECORD_LIMIT
 from local_org.responses import instance_url, not_found, routes, versioned
 from local_org.schema import SYSTEM_FIELDS, FieldSpec, ObjectSpec
-from local_org.soql import ID_TYPES, TEXT_TYPES, compound_parent
+from local_org.soql import TEXT_TYPES, compound_parent
 from local_org.state import org_state, spec_or_none
+from local_org.values import max_length
 
 API_VERSIONS = {
     "59.0": "Winter '24",
@@ -70,7 +71,7 @@ def describe_field(spec: ObjectSpec, field_spec: FieldSpec) -> dict[str, Any]:
     is_text = kind in TEXT_TYPES
     is_system = field_spec.name in SYSTEM_FIELDS
     long_text = kind == "textarea" and field_spec.length > 255
-    length = 18 if kind in ID_TYPES else (field_spec.length or 255) if is_text else 0
+    length = max_length(field_spec)
     writable = field_spec.updateable and not is_system and not field_spec.is_compound
     filterable = not field_spec.is_compound and not long_text
     compound = compound_parent(spec, field_spec.name)

@@ -162,6 +162,19 @@ def _wrong_type(field: FieldSpec, value: Any) -> RecordError:
     )
 
 
+def max_length(field: FieldSpec) -> int:
+    """The ``length`` describe gives the field; 0 when it has none (numbers, dates...).
+
+    A text field without a length in its spec is a 255-character field, as
+    describe says; the same number bounds what a write may store in it.
+    """
+    if field.type in ID_TYPES:
+        return 18
+    if field.type in TEXT_TYPES:
+        return field.length or 255
+    return 0
+
+
 def check_constraints(field: FieldSpec, value: Any) -> Any:
     """Apply the checks Salesforce makes on save; return the value as stored."""
     if value is None:
@@ -172,10 +185,11 @@ def check_constraints(field: FieldSpec, value: Any) -> Any:
                 [field.name],
             )
         return None
-    if isinstance(value, str) and field.length and len(value) > field.length:
+    limit = max_length(field)
+    if isinstance(value, str) and limit and len(value) > limit:
         raise RecordError(
             "STRING_TOO_LONG",
-            f"{field.label}: data value too large: {value[:40]}... (max length={field.length})",
+            f"{field.label}: data value too large: {value[:40]}... (max length={limit})",
             [field.name],
         )
     if field.type in ("picklist", "multipicklist") and field.picklist_values:
