@@ -50,30 +50,12 @@ from connectors.salesforce.writeback.send import (
     transport_for,
 )
 from connectors.salesforce.writeback.state import WritebackLedger
-from rapport.config import Settings, WarehouseSettings, WritebackSettings
+from rapport.config import WarehouseSettings, WritebackSettings
 from rapport.warehouse import duckdb_connection
 
 logger = logging.getLogger(__name__)
 
 Log = Callable[[str], None]
-
-
-def run_writeback(
-    settings: Settings | None = None,
-    *,
-    dry_run: bool = False,
-    sf: Salesforce | None = None,
-    log: Log = print,
-) -> WritebackReport:
-    """``rapport writeback [--dry-run]``: connect with the settings and sync; prints progress."""
-    from connectors.salesforce.api.client import connect
-    from rapport.config import load_settings
-
-    settings = settings or load_settings()
-    sf = sf or connect(settings.salesforce)
-    return sync_writeback(
-        sf, warehouse=settings.warehouse, options=settings.writeback, dry_run=dry_run, log=log
-    )
 
 
 def sync_writeback(

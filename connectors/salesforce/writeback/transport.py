@@ -11,7 +11,7 @@ what reached the CRM.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -117,17 +117,4 @@ def send_composite_batch(
                 message=first.get("message"),
             )
         )
-    return outcomes
-
-
-def push_composite(
-    sf: Salesforce,
-    updates: Iterable[RecordUpdate],
-    batch_size: int = COMPOSITE_LIMIT,
-    timeout: float = 120.0,
-) -> list[WriteOutcome]:
-    """PATCH the updates in batches of at most 200 and pair each with its result."""
-    outcomes: list[WriteOutcome] = []
-    for batch in batches(list(updates), min(batch_size, COMPOSITE_LIMIT)):
-        outcomes += send_composite_batch(sf, batch, timeout)
     return outcomes
