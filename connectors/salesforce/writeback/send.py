@@ -52,52 +52,6 @@ class WritebackAborted(RuntimeError):
     """The run stopped part-way (auth, quota, an outage); what was confirmed is recorded."""
 
 
-def _record_unsent(ledger: WritebackLedger, run_id: str, planned: list[PlannedObject]) -> None:
-    """Log what is not sent (invalid, missing, kept conflicts) and what the CRM already holds."""
-    entries: list[LogEntry] = []
-    pushed: list[PushedValue] = []
-    for item in planned:
-        plan = item.plan
-        entries += [
-            LogEntry(plan.object_name, i.record_id, {}, INVALID, "INVALID_VALUE", i.message)
-            for i in plan.invalid
-        ]
-        entries += [
-            LogEntry(
-                plan.object_name,
-                record_id,
-                {},
-                MISSING,
-                "RECORD_NOT_FOUND",
-                f"{plan.object_name} {record_id} is not a live record in the CRM",
-            )
-            for record_id in plan.missing
-        ]
-        entries += [
-            LogEntry(
-                plan.object_name,
-                c.record_id,
-                {c.field: c.new_value},
-                CONFLICT,
-                "EDITED_IN_CRM",
-                f"{c.field} was changed in the CRM to {c.crm_value!r} after Rapport wrote "
-                f"{c.last_pushed!r}; kept (policy skip)",
-            )
-            for c in plan.conflicts
-            if c.policy == "skip"
-        ]
-        in_sync: dict[str, dict] = {}
-        for value in plan.in_sync:
-            in_sync.setdefault(value.record_id, {})[value.field] = value.value
-        entries += [
-            LogEntry(plan.object_name, record_id, values, ALREADY_IN_CRM)
-            for record_id, values in in_sync.items()
-        ]
-        pushed += plan.in_sync
-    if entries or pushed:
-        ledger.record(run_id, entries, pushed)
-
-
 def send_plan(
     sf: Salesforce,
     ledger: WritebackLedger,
@@ -146,6 +100,52 @@ def send_plan(
                 f"Write-back stopped: {error}. Confirmed writes are recorded; the "
                 f"{len(unsent) + len(later)} records not confirmed will be retried next run."
             ) from error
+
+
+def _record_unsent(ledger: WritebackLedger, run_id: str, planned: list[PlannedObject]) -> None:
+    """Log what is not sent (invalid, missing, kept conflicts) and what the CRM already holds."""
+    entries: list[LogEntry] = []
+    pushed: list[PushedValue] = []
+    for item in planned:
+        plan = item.plan
+        entries += [
+            LogEntry(plan.object_name, i.record_id, {}, INVALID, "INVALID_VALUE", i.message)
+            for i in plan.invalid
+        ]
+        entries += [
+            LogEntry(
+                plan.object_name,
+                record_id,
+                {},
+                MISSING,
+                "RECORD_NOT_FOUND",
+                f"{plan.object_name} {record_id} is not a live record in the CRM",
+            )
+            for record_id in plan.missing
+        ]
+        entries += [
+            LogEntry(
+                plan.object_name,
+                c.record_id,
+                {c.field: c.new_value},
+                CONFLICT,
+                "EDITED_IN_CRM",
+                f"{c.field} was changed in the CRM to {c.crm_value!r} after Rapport wrote "
+                f"{c.last_pushed!r}; kept (policy skip)",
+            )
+            for c in plan.conflicts
+            if c.policy == "skip"
+        ]
+        in_sync: dict[str, dict] = {}
+        for value in plan.in_sync:
+            in_sync.setdefault(value.record_id, {})[value.field] = value.value
+        entries += [
+            LogEntry(plan.object_name, record_id, values, ALREADY_IN_CRM)
+            for record_id, values in in_sync.items()
+        ]
+        pushed += plan.in_sync
+    if entries or pushed:
+        ledger.record(run_id, entries, pushed)
 
 
 def _send_composite(
