@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from expectations.context import GateContext
 from expectations.gate import SAMPLE_SIZE, Check, CheckResult, Measurement
 from expectations.suites import CheckSpec, MartSuite
-from expectations.warehouse_sql import quote
+from rapport.warehouse.sql import quote
 
 
 @dataclass
