@@ -31,8 +31,6 @@ def literal(value: str) -> str:
 
 
 class WarehouseSql(Protocol):
-    dialect: str
-
     def relation(self, schema: str, table: str) -> str: ...
 
     def columns(self, schema: str, table: str) -> dict[str, str] | None:
@@ -56,8 +54,6 @@ class WarehouseSql(Protocol):
 
 
 class DuckDbSql:
-    dialect = "duckdb"
-
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self._connection = connection
         # The file rapport.duckdb makes a catalog named like the marts schema:
@@ -120,8 +116,6 @@ class DuckDbSql:
 
 
 class PostgresSql:
-    dialect = "postgres"
-
     def __init__(self, engine) -> None:
         self._engine = engine
 
