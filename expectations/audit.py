@@ -20,7 +20,7 @@ from datetime import datetime
 import pandas as pd
 
 from expectations.gate import CheckResult
-from expectations.warehouse_sql import WarehouseSql, literal, quote
+from rapport.warehouse.sql import WarehouseSql, literal, quote
 
 RESULTS_TABLE = "validation_results"
 ROW_COUNTS_TABLE = "raw_row_counts"

@@ -10,8 +10,8 @@ from expectations.describes import DescribeSource
 from expectations.gate import Check
 from expectations.gx_session import GxSession
 from expectations.suites import CheckSpec, Severities
-from expectations.warehouse_sql import WarehouseSql
 from rapport.config import GateSettings, WarehouseSettings
+from rapport.warehouse import WarehouseSql
 
 
 @dataclass

@@ -9,14 +9,9 @@ is possible the describe-driven checks are skipped and the run says so.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
-
-logger = logging.getLogger(__name__)
-
-PICKLIST_TYPES = ("picklist", "multipicklist")
 
 
 class DescribeSource(Protocol):

@@ -11,8 +11,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import pandas as pd
-
 logger = logging.getLogger(__name__)
 
 Severity = Literal["error", "warning"]
@@ -83,15 +81,6 @@ class GateFailed(RuntimeError):
             "Quality gate stopped the run before write-back:\n"
             + "\n".join(f"  {f.describe()}" for f in failures)
         )
-
-
-def validate_dataframe(
-    frame: pd.DataFrame, suite_name: str, checks: list[Check], id_column: str
-) -> list[CheckResult]:
-    """Run the checks over a dataframe and return one result per check (no Data Docs)."""
-    from expectations.gx_session import GxSession
-
-    return GxSession(run_name=suite_name).validate_frame(suite_name, checks, frame, id_column)
 
 
 def enforce(results: list[CheckResult]) -> None:

@@ -23,7 +23,7 @@ from expectations.context import GateContext
 from expectations.describes import picklist_values
 from expectations.gate import SAMPLE_SIZE, Check, CheckResult, Measurement
 from expectations.suites import CheckSpec, default_suites, raw_suite
-from expectations.warehouse_sql import literal, quote
+from rapport.warehouse.sql import literal, quote
 
 _NAMING = NamingConvention()
 

@@ -22,8 +22,8 @@ from expectations.gx_session import GxSession
 from expectations.marts import check_mart
 from expectations.raw import check_raw_table
 from expectations.suites import Severities, default_suites
-from expectations.warehouse_sql import open_warehouse, postgres_url
 from rapport.config import Settings
+from rapport.warehouse import open_warehouse, postgres_url
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from typing import Any, Literal
 import yaml
 
 from expectations.gate import Check, Severity
-from rapport.typology import type_codes
 
 SUITES_PATH = Path(__file__).with_name("suites.yml")
 
@@ -38,9 +37,10 @@ METRICS = frozenset(
         "fields_not_updateable",
     }
 )
+# A mart's own invariants are dbt tests; its suite may only compare it with
+# something outside it (see expectations/__init__.py).
+MART_METRICS = frozenset({"matches_live_raw_rows", "distribution_shift"})
 DESCRIBE_GENERATORS = frozenset({"picklists", "field_types"})
-# Named value sets a suite may use instead of a literal list.
-VALUE_SETS = {"relationship_types": type_codes}
 
 
 class SuiteConfigError(ValueError):
@@ -61,11 +61,10 @@ class CheckSpec:
     def checks(self, suite: str, severities: Severities) -> list[Check]:
         """The GX checks of an ``expect`` entry, one per column."""
         severity = severities.resolve(suite, self.name, self.severity)
-        kwargs = {key: _resolve_value_set(value) for key, value in self.params.items()}
         if not self.columns:
-            return [Check(self.what, dict(kwargs), severity, self.name)]
+            return [Check(self.what, dict(self.params), severity, self.name)]
         return [
-            Check(self.what, {"column": column, **kwargs}, severity, self.name)
+            Check(self.what, {"column": column, **self.params}, severity, self.name)
             for column in self.columns
         ]
 
@@ -101,17 +100,6 @@ def raw_suite(table: str) -> str:
 
 def payload_suite(object_name: str) -> str:
     return f"payload_{object_name.lower()}"
-
-
-def _resolve_value_set(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"from"}:
-        source = value["from"]
-        if source not in VALUE_SETS:
-            raise SuiteConfigError(
-                f"Unknown value set {source!r}; known: {', '.join(sorted(VALUE_SETS))}."
-            )
-        return VALUE_SETS[source]()
-    return value
 
 
 def _parse_check(entry: Any, where: str) -> CheckSpec:
@@ -152,6 +140,17 @@ def _require_unique(specs: tuple[CheckSpec, ...], where: str) -> None:
         raise SuiteConfigError(f"{where}: check names must be unique: {', '.join(duplicated)}.")
 
 
+def _require_cross_table(specs: tuple[CheckSpec, ...], where: str) -> None:
+    """Refuse a mart check that dbt owns: one GX would only ever run after dbt passed it."""
+    for spec in specs:
+        if spec.kind != "metric" or spec.what not in MART_METRICS:
+            raise SuiteConfigError(
+                f"{where}.{spec.name}: a mart suite holds only cross-table and history "
+                f"checks ({', '.join(sorted(MART_METRICS))}); a mart's keys, values and "
+                "ranges are dbt tests (dbt_project/models/marts/_marts__models.yml)."
+            )
+
+
 def parse_suites(document: dict[str, Any]) -> SuiteBook:
     raw = document.get("raw", {})
     every = _parse_list(raw.get("every_table", []), "raw.every_table")
@@ -167,6 +166,7 @@ def parse_suites(document: dict[str, Any]) -> SuiteBook:
             raise SuiteConfigError(f"marts.{table}: needs an id_column.")
         specs = _parse_list(body.get("checks", []), f"marts.{table}")
         _require_unique(specs, f"marts.{table}")
+        _require_cross_table(specs, f"marts.{table}")
         marts[table] = MartSuite(table, str(body["id_column"]), specs)
     payload = _parse_list((document.get("payload") or {}).get("checks", []), "payload")
     _require_unique(payload, "payload")
@@ -210,13 +210,3 @@ class Severities:
                 "(keys are suite.check as in expectations/suites.yml, e.g. "
                 "raw_contact.account_id_present)."
             )
-
-
-def account_relationship_checks(severities: Severities | None = None) -> list[Check]:
-    """The write-back source's row checks (kept for callers of the first gate)."""
-    suite = default_suites().marts["account_relationship"]
-    checks: list[Check] = []
-    for spec in suite.checks:
-        if spec.kind == "expect":
-            checks += spec.checks(suite.table, severities or Severities())
-    return checks

@@ -105,17 +105,14 @@ def _rapport_fields(sf) -> str:
 
 
 def _warehouse(settings) -> str:
+    from rapport.warehouse import duckdb_connection, postgres_connection
+
     if settings.warehouse.type == "postgres":
-        import psycopg2
-
-        from rapport.warehouse import postgres_dsn
-
-        psycopg2.connect(postgres_dsn(settings.warehouse)).close()
+        with postgres_connection(settings.warehouse):
+            pass
         return f"PostgreSQL {settings.warehouse.host}:{settings.warehouse.port}/{settings.warehouse.database} reachable"
     path = settings.warehouse.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    from rapport.warehouse import duckdb_connection
-
     with duckdb_connection(path) as connection:
         tables = connection.sql(
             "select count(*) from information_schema.tables where table_schema = ?",

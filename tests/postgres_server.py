@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 
 def postgres_bin_dir() -> Path | None:
@@ -41,7 +42,12 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def temporary_postgres() -> Iterator[str]:
+def temporary_postgres(password: str | None = None) -> Iterator[str]:
+    """A server on a free port; yields its URL.
+
+    Without ``password`` it trusts every connection. With one, the postgres
+    user must give it (SCRAM): a wrongly passed password is then refused.
+    """
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         raise FileNotFoundError(
@@ -53,10 +59,19 @@ def temporary_postgres() -> Iterator[str]:
         shutil.chown(workdir, "postgres", "postgres")
     port = _free_port()
 
-    def run(*args: str) -> None:
-        subprocess.run(_as_postgres_user(list(args)), check=True, capture_output=True)
+    env = dict(os.environ, PGPASSWORD=password) if password else None
 
-    run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    def run(*args: str) -> None:
+        subprocess.run(_as_postgres_user(list(args)), check=True, capture_output=True, env=env)
+
+    auth = ["-A", "trust"]
+    if password:
+        password_file = workdir / "password"
+        password_file.write_text(password + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(password_file, "postgres", "postgres")
+        auth = ["-A", "scram-sha-256", f"--pwfile={password_file}"]
+    run(str(bin_dir / "initdb"), "-D", str(data), *auth, "-U", "postgres", "--no-sync")
     run(
         str(bin_dir / "pg_ctl"),
         "-D",
@@ -80,7 +95,8 @@ def temporary_postgres() -> Iterator[str]:
             "rapport",
         )
         # Trust authentication accepts any password; dlt insists on one.
-        yield f"postgresql://postgres:rapport@127.0.0.1:{port}/rapport"
+        secret = quote(password, safe="") if password else "rapport"
+        yield f"postgresql://postgres:{secret}@127.0.0.1:{port}/rapport"
     finally:
         subprocess.run(
             _as_postgres_user(

@@ -65,13 +65,10 @@ def test_flow_writes_every_account_type_back_to_the_crm(small_org):
 
 CORRUPTIONS = {
     # what is broken: (SQL run after dbt, words the gate's message must hold)
-    "mart score out of range": (
-        "update rapport.rapport.account_relationship set strength_score = 250 where account_id = ?",
-        [
-            "suite account_relationship",
-            "expect_column_values_to_be_between on strength_score",
-            "250",
-        ],
+    # A mart's own invariants are dbt tests; the gate sees a mart that lost a live account.
+    "mart row missing": (
+        "delete from rapport.rapport.account_relationship where account_id = ?",
+        ["suite account_relationship", "one_row_per_live_account", "1 live account rows missing"],
     ),
     "duplicate raw Ids": (
         "insert into rapport.salesforce.account select * from rapport.salesforce.account where id = ?",
@@ -117,7 +114,7 @@ def test_warning_level_failure_is_reported_and_write_back_proceeds(small_org, mo
     from rapport.warehouse import duckdb_connection
 
     monkeypatch.setenv(
-        "RAPPORT_GATES__SEVERITY", '{"contact_relationship.strength_in_range": "warning"}'
+        "RAPPORT_GATES__SEVERITY", '{"contact_relationship.one_row_per_live_contact": "warning"}'
     )
     real_transform = transform_module.transform
 
@@ -125,7 +122,7 @@ def test_warning_level_failure_is_reported_and_write_back_proceeds(small_org, mo
         real_transform(**kwargs)
         with duckdb_connection(load_settings().warehouse.path) as connection:
             connection.execute(
-                "update rapport.rapport.contact_relationship set strength_score = 250 "
+                "delete from rapport.rapport.contact_relationship "
                 "where contact_id = (select min(contact_id) from rapport.rapport.contact_relationship)"
             )
 
@@ -135,7 +132,7 @@ def test_warning_level_failure_is_reported_and_write_back_proceeds(small_org, mo
     settings = load_settings()
     results = read_table(settings.warehouse, "rapport_audit", "validation_results")
     warned = results[
-        (results["expectation"].str.contains("between")) & (~results["success"].astype(bool))
+        (results["check_name"] == "one_row_per_live_contact") & (~results["success"].astype(bool))
     ]
     assert set(warned["severity"]) == {"warning"}
     assert "contact_relationship" in set(warned["suite"])

@@ -90,8 +90,7 @@ def test_every_run_is_kept_in_the_results_table_and_in_data_docs(make_settings, 
     settings = make_settings(data_docs=True)
     first = run_gates(settings, run_id="run-one")
     warehouse.execute(
-        "update {cat}.rapport.account_relationship set strength_score = -3 where account_id = ?",
-        [account_id(2)],
+        "delete from {cat}.rapport.account_relationship where account_id = ?", [account_id(2)]
     )
     second = run_gates(settings, run_id="run-two")
 
@@ -106,16 +105,16 @@ def test_every_run_is_kept_in_the_results_table_and_in_data_docs(make_settings, 
     )
     assert failure[:5] == (
         "account_relationship",
-        "scores_in_range",
-        "expect_column_values_to_be_between",
-        "strength_score",
+        "one_row_per_live_account",
+        "expect_one_row_per_live_raw_row",
+        "account_id",
         "error",
     )
-    assert "-3" in failure[5]
+    assert "1 live account rows missing" in failure[5]
     assert json.loads(failure[6]) == [account_id(2)]
 
     index = second.data_docs_index
     assert index is not None and index.name == "index.html" and index.exists()
     html = index.read_text()
     assert "run-one" in html and "run-two" in html
-    assert list(index.parent.glob("validations/account_relationship/run-two/*/*.html"))
+    assert list(index.parent.glob("validations/account_relationship/metrics/run-two/*/*.html"))

@@ -63,7 +63,7 @@ def postgres_settings(tmp_path, postgres_url):
     engine.dispose()
 
 
-def test_postgres_gates_pass_then_stop_on_duplicates_and_bad_scores(postgres_settings):
+def test_postgres_gates_pass_then_stop_on_duplicates_and_a_missing_mart_row(postgres_settings):
     from sqlalchemy import text
 
     settings, engine, (raw, marts) = postgres_settings
@@ -75,18 +75,15 @@ def test_postgres_gates_pass_then_stop_on_duplicates_and_bad_scores(postgres_set
             {"id": contact_id(3)},
         )
         pg.execute(
-            text(
-                f'update "{marts}".account_relationship set strength_score = 250 '
-                "where account_id = :id"
-            ),
+            text(f'delete from "{marts}".account_relationship where account_id = :id'),
             {"id": account_id(4)},
         )
     report = run_gates(settings)
 
     failures = {(r.suite, r.check): r.sample_ids for r in report.errors}
     assert failures[("raw_contact", "id_unique")] == [contact_id(3)]
-    assert failures[("account_relationship", "scores_in_range")] == [account_id(4)]
-    with pytest.raises(GateFailed, match="expect_column_values_to_be_between on strength_score"):
+    assert failures[("account_relationship", "one_row_per_live_account")] == [account_id(4)]
+    with pytest.raises(GateFailed, match="expect_one_row_per_live_raw_row on account_id"):
         enforce(report.results)
     with engine.connect() as pg:
         runs = pg.execute(

@@ -10,24 +10,31 @@ from expectations.suites import (
     default_suites,
     parse_suites,
 )
-from rapport.typology import type_codes
 
 
-def test_the_shipped_suites_parse_and_cover_the_contract():
+def test_the_shipped_suites_parse_and_leave_mart_invariants_to_dbt():
     suites = default_suites()
 
-    account = suites.marts["account_relationship"]
-    checks = [
-        c
-        for spec in account.checks
-        if spec.kind == "expect"
-        for c in spec.checks(account.table, Severities())
-    ]
-    ranged = {c.column for c in checks if c.name == "scores_in_range"}
-    assert "strength_score" in ranged and "value_score" in ranged
-    [known] = [c for c in checks if c.name == "type_known"]
-    assert known.kwargs["value_set"] == type_codes()
     assert {s.name for s in suites.raw_checks("contact")} >= {"id_unique", "account_id_present"}
+    mart_checks = {name: {s.name for s in m.checks} for name, m in suites.marts.items()}
+    assert mart_checks == {
+        "account_relationship": {"one_row_per_live_account", "type_distribution_shift"},
+        "contact_relationship": {"one_row_per_live_contact"},
+    }
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"check": "in_range", "expect": "expect_column_values_to_be_between", "column": "x"},
+        {"check": "unique", "metric": "duplicate_values", "column": "account_id"},
+    ],
+)
+def test_a_mart_check_dbt_owns_is_refused(entry):
+    with pytest.raises(SuiteConfigError, match=r"marts\.account_relationship\.\w+: .*dbt tests"):
+        parse_suites(
+            {"marts": {"account_relationship": {"id_column": "account_id", "checks": [entry]}}}
+        )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from rapport.config import WarehouseSettings
-from rapport.warehouse import duckdb_connection
+from rapport.warehouse.connection import duckdb_connection, postgres_engine
 
 TEMPORAL_TYPES = ("date", "timestamp")
 
@@ -31,8 +31,6 @@ def literal(value: str) -> str:
 
 
 class WarehouseSql(Protocol):
-    dialect: str
-
     def relation(self, schema: str, table: str) -> str: ...
 
     def columns(self, schema: str, table: str) -> dict[str, str] | None:
@@ -56,8 +54,6 @@ class WarehouseSql(Protocol):
 
 
 class DuckDbSql:
-    dialect = "duckdb"
-
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
         self._connection = connection
         # The file rapport.duckdb makes a catalog named like the marts schema:
@@ -120,8 +116,6 @@ class DuckDbSql:
 
 
 class PostgresSql:
-    dialect = "postgres"
-
     def __init__(self, engine) -> None:
         self._engine = engine
 
@@ -192,31 +186,12 @@ class PostgresSql:
                 connection.execute(statement, records)
 
 
-def postgres_url(settings: WarehouseSettings) -> str:
-    from sqlalchemy.engine import URL
-
-    password = settings.password.get_secret_value() if settings.password else None
-    return URL.create(
-        "postgresql+psycopg2",
-        username=settings.user,
-        password=password,
-        host=settings.host,
-        port=settings.port,
-        database=settings.database,
-    ).render_as_string(hide_password=False)
-
-
 @contextmanager
 def open_warehouse(settings: WarehouseSettings) -> Iterator[WarehouseSql]:
-    """A connection for one gate run; DuckDB's uses the default config (see rapport.warehouse)."""
+    """A connection for one gate run; DuckDB's uses the default config (see ``duckdb_connection``)."""
     if settings.type == "duckdb":
         with duckdb_connection(settings.path) as connection:
             yield DuckDbSql(connection)
         return
-    from sqlalchemy import create_engine
-
-    engine = create_engine(postgres_url(settings))
-    try:
+    with postgres_engine(settings) as engine:
         yield PostgresSql(engine)
-    finally:
-        engine.dispose()

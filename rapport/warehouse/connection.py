@@ -1,0 +1,141 @@
+"""Every way a stage connects to the warehouse, built from one set of parameters.
+
+dlt, dbt, psycopg2, SQLAlchemy (and GX through it) each want the PostgreSQL
+connection in their own shape: a URL, environment variables, a libpq DSN.
+They are all derived here from :func:`postgres_params`, so a password with
+``@``, ``:``, ``/``, a quote or a space reaches every stage the same way, and
+so there is one place to point at a warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import duckdb
+
+from rapport.config import WarehouseSettings
+
+# SQLAlchemy (and GX, which hands the URL to SQLAlchemy) and dlt name the driver differently.
+SQLALCHEMY_DRIVER = "postgresql+psycopg2"
+DLT_DRIVER = "postgresql"
+
+
+@dataclass(frozen=True)
+class PostgresParams:
+    """The PostgreSQL connection, unquoted; every builder below starts from it."""
+
+    host: str
+    port: int
+    user: str
+    password: str  # "" when none is configured
+    database: str
+
+
+def postgres_params(settings: WarehouseSettings) -> PostgresParams:
+    return PostgresParams(
+        host=settings.host,
+        port=settings.port,
+        user=settings.user,
+        password=settings.password.get_secret_value() if settings.password else "",
+        database=settings.database,
+    )
+
+
+def duckdb_path(settings: WarehouseSettings) -> Path:
+    """The DuckDB file, absolute: dlt and dbt may run from another working directory."""
+    return settings.path.resolve()
+
+
+def postgres_dsn(settings: WarehouseSettings) -> str:
+    """A libpq connection string; make_dsn quotes values (an empty password included)."""
+    from psycopg2.extensions import make_dsn
+
+    p = postgres_params(settings)
+    return make_dsn(host=p.host, port=p.port, user=p.user, password=p.password, dbname=p.database)
+
+
+def postgres_url(settings: WarehouseSettings, driver: str = SQLALCHEMY_DRIVER) -> str:
+    """A URL with user and password percent-encoded, spaces included.
+
+    Not SQLAlchemy's ``URL.render_as_string``: it leaves a space in the
+    password as is, and GX's Postgres datasource then refuses the URL.
+    """
+    p = postgres_params(settings)
+    user, password = quote(p.user, safe=""), quote(p.password, safe="")
+    return f"{driver}://{user}:{password}@{p.host}:{p.port}/{quote(p.database, safe='')}"
+
+
+def dlt_destination(settings: WarehouseSettings) -> Any:
+    """The dlt destination factory for the configured warehouse (creating DuckDB's folder)."""
+    import dlt
+
+    if settings.type == "duckdb":
+        settings.path.parent.mkdir(parents=True, exist_ok=True)
+        return dlt.destinations.duckdb(credentials=str(duckdb_path(settings)))
+    return dlt.destinations.postgres(credentials=postgres_url(settings, driver=DLT_DRIVER))
+
+
+def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
+    """Environment variables profiles.yml and the sources read."""
+    env = {
+        "RAPPORT_TARGET": settings.type,
+        "RAPPORT_RAW_SCHEMA": settings.raw_schema,
+        "RAPPORT_MARTS_SCHEMA": settings.marts_schema,
+    }
+    if settings.type == "duckdb":
+        env["RAPPORT_DUCKDB_PATH"] = str(duckdb_path(settings))
+    else:
+        p = postgres_params(settings)
+        env |= {
+            "RAPPORT_PG_HOST": p.host,
+            "RAPPORT_PG_PORT": str(p.port),
+            "RAPPORT_PG_USER": p.user,
+            "RAPPORT_PG_PASSWORD": p.password,
+            "RAPPORT_PG_DATABASE": p.database,
+        }
+    return env
+
+
+def export_dbt_env(settings: WarehouseSettings) -> None:
+    os.environ.update(dbt_env(settings))
+
+
+@contextmanager
+def duckdb_connection(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """DuckDB with the default configuration, like dbt-duckdb's: DuckDB refuses a
+    second, differently configured connection to a file within one process."""
+    connection = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextmanager
+def postgres_connection(settings: WarehouseSettings) -> Iterator[Any]:
+    """A psycopg2 connection, closed on exit (psycopg2's own ``with`` only ends the transaction)."""
+    import psycopg2
+
+    connection = psycopg2.connect(postgres_dsn(settings))
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@contextmanager
+def postgres_engine(settings: WarehouseSettings) -> Iterator[Any]:
+    """A SQLAlchemy engine, disposed on exit."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(postgres_url(settings))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
