@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from connectors.salesforce.api.ids import make_id
+from local_org.metadata_soap import metadata_soap_routes
 from local_org.responses import json_body, org_state, routes, sf_error, versioned
 from local_org.schema import FieldSpec, ObjectSpec
 from local_org.store import OrgStore
@@ -310,4 +311,6 @@ def tooling_routes() -> list[BaseRoute]:
         ),
         *routes(f"{tooling}/query", versioned(tooling_query), ["GET"]),
         Route("/services/oauth2/userinfo", userinfo, methods=["GET"]),
+        # Not Tooling, but what install-fields calls next (list views), so served alongside.
+        *metadata_soap_routes(),
     ]
