@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from connectors.salesforce.writeback.install import install_fields
 from connectors.salesforce.writeback.install_access import running_user_id
+from connectors.salesforce.writeback.install_list_views import rapport_list_views
 from connectors.salesforce.writeback.permission_sets import INTEGRATION, READ_ONLY
 from connectors.salesforce.writeback.rapport_fields import rapport_fields
 
@@ -69,7 +70,8 @@ def test_a_second_install_grants_nothing_new(make_env):
     assert second.access.permission_sets_created == []
     assert second.access.field_permissions_created == 0
     assert second.access.assigned == []
-    assert env.org.request_log.count("POST") == 0
+    assert env.org.request_log.count("POST", "tooling/") == 0  # readMetadata is a POST too
+    assert second.list_views == []
 
 
 def test_a_grant_missing_from_an_existing_permission_set_is_added(make_env):
@@ -83,3 +85,31 @@ def test_a_grant_missing_from_an_existing_permission_set_is_added(make_env):
     assert second.access is not None
     assert second.access.permission_sets_created == []
     assert second.access.field_permissions_created == 2 * (len(rapport_fields()) - 3)
+
+
+def test_install_fields_creates_the_list_views_an_admin_reads_back(make_env):
+    env = make_env(accounts=2, contacts=1, installed=lambda d: False)
+    views = rapport_list_views()
+    assert len(views) == 4
+
+    first = install_fields(env.sf)
+    second = install_fields(env.sf)
+
+    assert first.list_views == sorted(v.full_name for v in views)
+    assert second.list_views == []
+    # Read back with simple-salesforce's own Metadata API client (zeep and the WSDL),
+    # on the test org's CA: the local org's SOAP must be what a real client parses.
+    env.sf.mdapi._client.transport.session = env.sf.session
+    read = env.sf.mdapi.ListView.read([v.full_name for v in views])
+    by_name = {r.fullName: r for r in read}
+    hostages = by_name["Account.Rapport_Hostages"]
+    assert hostages.label == "Hostages"
+    assert hostages.filterScope == "Everything"
+    assert [(f.field, f.operation, f.value) for f in hostages.filters] == [
+        ("Relationship_Hostage__c", "equals", "1")
+    ]
+    ready = by_name["Account.Rapport_Ready_for_the_Next_Level"]
+    assert ("Relationship_Next_Step__c", "notEqual", None) in [
+        (f.field, f.operation, f.value) for f in ready.filters
+    ]
+    assert "Relationship_Type__c" in ready.columns

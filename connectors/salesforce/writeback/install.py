@@ -21,6 +21,7 @@ from simple_salesforce.exceptions import SalesforceError
 
 from connectors.salesforce.writeback.crm_schema import describe_object_fields
 from connectors.salesforce.writeback.install_access import AccessReport, install_access
+from connectors.salesforce.writeback.install_list_views import install_list_views
 from connectors.salesforce.writeback.rapport_fields import FieldDefinition, rapport_fields
 from rapport.config import Settings
 
@@ -34,11 +35,16 @@ class InstallReport:
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     access: AccessReport | None = None
+    list_views: list[str] | None = None
 
     def __str__(self) -> str:
         created = ", ".join(self.created) or "none"
-        text = f"created: {created}; already there: {len(self.existing)}"
-        return text if self.access is None else f"{text}\n{self.access}"
+        lines = [f"created: {created}; already there: {len(self.existing)}"]
+        if self.access is not None:
+            lines.append(str(self.access))
+        if self.list_views is not None:
+            lines.append(f"list views created: {', '.join(self.list_views) or 'none'}")
+        return "\n".join(lines)
 
 
 def split_missing(
@@ -74,12 +80,15 @@ def install_fields(
     definitions: Iterable[FieldDefinition] | None = None,
     *,
     grant_access: bool = True,
+    list_views: bool = True,
 ) -> InstallReport:
     """Create every missing Rapport field (or just ``definitions``); report the rest.
 
     With ``grant_access`` the permission sets then grant exactly these fields,
-    the ones now known to exist.
+    the ones now known to exist. With ``list_views`` (and all the fields, since
+    the views filter on them) Rapport's Account list views are created too.
     """
+    every_field = definitions is None
     definitions = tuple(definitions or rapport_fields())
     missing, existing = split_missing(sf, definitions)
     report = InstallReport(existing=[d.full_name for d in existing])
@@ -88,6 +97,8 @@ def install_fields(
         report.created.append(definition.full_name)
     if grant_access:
         report.access = install_access(sf, definitions)
+    if list_views and every_field:
+        report.list_views = install_list_views(sf)
     return report
 
 
