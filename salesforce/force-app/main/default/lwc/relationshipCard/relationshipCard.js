@@ -47,7 +47,7 @@ function slug(value) {
 }
 
 /** The messages of a UI API error, which is an object or an array of them. */
-export function errorMessages(error) {
+function errorMessages(error) {
     const errors = Array.isArray(error) ? error : [error];
     return errors
         .filter(Boolean)
@@ -86,7 +86,7 @@ export default class RelationshipCard extends LightningElement {
         return this.account && this.account.data;
     }
 
-    /** Rapport has not typed this account yet (or the user cannot read the type). */
+    /** Rapport has not typed this account yet (the type is readable: it is a required field). */
     get isNotMeasured() {
         return Boolean(this.record) && !this.typeValue;
     }
