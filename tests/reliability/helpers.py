@@ -67,3 +67,33 @@ def sign_in_calls(org: LocalOrg) -> list[tuple[str, int]]:
         for entry in org.request_log.entries()
         if entry.path.startswith(("/services/oauth2/token", "/services/Soap/"))
     ]
+
+
+def generated_org_store(accounts: int = 8, seed: int = 3) -> OrgStore:
+    """A small generated org, its ground truth left out (these tests do not score typology)."""
+    from local_org.generator import generate_org
+    from local_org.schema import standard_objects
+    from tests.reliability.corpus import AS_OF
+
+    generated = generate_org(accounts=accounts, seed=seed, as_of=AS_OF)
+    store = OrgStore.create(standard_objects())
+    for object_name, records in generated.records.items():
+        store.insert(object_name, records)
+    return store
+
+
+def run_cli(*args: str) -> int:
+    """``rapport ARGS`` in this process, as the console script runs it; returns the exit code."""
+    import sys
+    from unittest import mock
+
+    from rapport import cli
+
+    with mock.patch.object(sys, "argv", ["rapport", *args]):
+        try:
+            cli.main()
+        except SystemExit as done:
+            return int(done.code or 0)
+        finally:
+            cli._debug = False
+    return 0
