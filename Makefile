@@ -46,3 +46,9 @@ evaluate: $(STAMP)
 
 clean:
 	rm -rf $(VENV) warehouse .rapport dbt_project/target dbt_project/logs
+
+# Known vulnerabilities in the locked dependencies; fails (exit 2, with a
+# message) when PyPI's and OSV's vulnerability APIs cannot be reached.
+.PHONY: audit
+audit: $(STAMP)
+	BIN=$(BIN) ./scripts/audit.sh

@@ -6,6 +6,7 @@ so each refuses a bad value with the same ``RecordError`` code and message.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -122,15 +123,22 @@ def coerce_value(field: FieldSpec, value: Any) -> Any:
 
 
 def _number(value: Any) -> int | float | None:
+    """The number ``value`` holds, or None; never infinity or NaN.
+
+    ``1e999`` parses as infinity, which no Salesforce number field holds and
+    which JSON cannot carry: stored, it would break every later query answer.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return value
     if isinstance(value, str):
         try:
-            return float(value) if re.search(r"[.eE]", value) else int(value)
+            value = float(value) if re.search(r"[.eE]", value) else int(value)
         except ValueError:
             return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
     return None
 
 

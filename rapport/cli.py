@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -138,11 +139,17 @@ def run(
     """Extract → transform → validate → write back, as the scheduled deployments do."""
     from flows.relationship_intelligence import relationship_intelligence
 
+    started_at = datetime.now(UTC)
     with _stage("Running relationship_intelligence"):
         distribution = relationship_intelligence(
             full_refresh=full_refresh, dry_run=dry_run, objects=objects or None
         )
     _print_distribution(distribution)
+    if dry_run:
+        from rapport.dry_run import dry_run_report_since
+
+        report = dry_run_report_since(started_at)
+        console.print(report or "No write-back was computed (see the run's log).", markup=False)
 
 
 @app.command()
