@@ -199,6 +199,11 @@ def test_dry_run_counts_and_samples_without_writing_anything(env):
     account = report.object("Account")
     assert (account.created, account.updated, account.conflicts, account.invalid) == (0, 1, 1, 1)
     assert account.unchanged == len(env.marts.accounts) - 3
+    # The plan names the transport it would use, and none for an object with nothing to send.
+    assert account.transport == "composite"
+    assert account.transport_estimate.startswith("composite for 1 records")
+    assert report.object("Contact").transport is None
+    assert account.sent == 0
     assert [(s.record_id, s.field, s.after) for s in report.sample] == [
         (account_id(1), "Relationship_Strength__c", 42.0)
     ]

@@ -64,11 +64,6 @@ def _require(settings: SalesforceSettings, *names: str) -> None:
         raise SalesforceConfigError(f"Sign-in mode '{settings.auth}' needs {fields}.")
 
 
-def build_session(settings: SalesforceSettings) -> requests.Session:
-    """The HTTP session for ``settings``: timeouts, retries and, for the local org, routing."""
-    return build_http_session(settings)
-
-
 def _salesforce(settings: SalesforceSettings, session: requests.Session) -> Salesforce:
     common: dict[str, Any] = {"session": session, "version": settings.api_version}
     if settings.auth == "password":
@@ -157,7 +152,7 @@ def sign_in(
 def connect(settings: SalesforceSettings) -> Salesforce:
     """Return a signed-in simple-salesforce client for the configured mode."""
     settings = resolve_secrets(settings)
-    return sign_in(settings, build_session(settings), Redactor(settings))
+    return sign_in(settings, build_http_session(settings), Redactor(settings))
 
 
 def _session_cannot_renew(description: str) -> SalesforceApiError:

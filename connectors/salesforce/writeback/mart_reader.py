@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
+from connectors.salesforce.writeback.mapping import WritebackMapping
+
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -38,3 +40,20 @@ def read_mart(
     select = ", ".join(_quote(c) for c in wanted)
     sql = f"select {select} from {_quote(catalog)}.{_quote(schema)}.{_quote(table)}"
     return connection.sql(sql).to_arrow_table()
+
+
+def read_marts(
+    connection: duckdb.DuckDBPyConnection, schema: str, mapping: WritebackMapping
+) -> dict[str, pa.Table]:
+    """Each mapped mart that exists, by name, with the columns the mapping names.
+
+    A mart that is missing is left out rather than raising here, so that
+    binding the mapping reports it together with any other problem.
+    """
+    marts: dict[str, pa.Table] = {}
+    for body in mapping.objects.values():
+        columns = [body.id_column, *(entry.column for entry in body.fields.values())]
+        table = read_mart(connection, schema, body.mart, columns)
+        if table is not None:
+            marts[body.mart] = table
+    return marts

@@ -74,6 +74,23 @@ class WritebackReport:
     fields_installed: list[str] = field(default_factory=list)
     fields_to_install: list[str] = field(default_factory=list)
 
+    def add_plan(self, plan: ObjectPlan, sample_size: int) -> ObjectSummary:
+        """Count one object's plan in, and sample its changes up to ``sample_size`` records.
+
+        Returns the object's summary, which the send then completes.
+        """
+        summary = ObjectSummary.from_plan(plan)
+        self.objects.append(summary)
+        self.conflicts += plan.conflicts
+        self.invalid += plan.invalid
+        room = sample_size - len({(s.object_name, s.record_id) for s in self.sample})
+        for change in plan.changes[: max(room, 0)]:
+            self.sample += [
+                SampleRow(plan.object_name, change.record_id, name, change.before.get(name), value)
+                for name, value in change.send.items()
+            ]
+        return summary
+
     def object(self, name: str) -> ObjectSummary:
         return next(o for o in self.objects if o.object_name == name)
 

@@ -1,5 +1,11 @@
 """Send the planned changes and record, batch by batch, what the CRM confirmed.
 
+The one module that writes records to the CRM. Each object goes by the
+transport its plan chose: composite sObject Collections, at most 200 records
+a call, or Bulk API 2.0 jobs (``bulk_ingest.py``). ``allOrNone`` is false so
+that one rejected record (a validation rule, a locked row) never fails the
+others.
+
 Every record's outcome goes to ``writeback_log``; only confirmed successes
 become the "last pushed" values in ``writeback_state``, in the same
 transaction as their log entries, one transaction per batch (or bulk job).
@@ -10,8 +16,7 @@ true, and the next run sends what is still missing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,9 +24,9 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
 from connectors.salesforce.writeback.bulk_ingest import BulkIngestJob, BulkJobError
-from connectors.salesforce.writeback.diff import ObjectPlan
-from connectors.salesforce.writeback.mapping import BoundObject, PayloadBuilder
-from connectors.salesforce.writeback.report import FailureRow, ObjectSummary, WritebackReport
+from connectors.salesforce.writeback.mapping import PayloadBuilder
+from connectors.salesforce.writeback.plan import PlannedObject
+from connectors.salesforce.writeback.report import FailureRow, WritebackReport
 from connectors.salesforce.writeback.state import (
     ALREADY_IN_CRM,
     CONFLICT,
@@ -34,15 +39,7 @@ from connectors.salesforce.writeback.state import (
     PushedValue,
     WritebackLedger,
 )
-from connectors.salesforce.writeback.transport import (
-    COMPOSITE_LIMIT,
-    RecordUpdate,
-    TransportChoice,
-    WriteOutcome,
-    batches,
-    choose_transport,
-    send_composite_batch,
-)
+from connectors.salesforce.writeback.transport import COMPOSITE_LIMIT, RecordUpdate, WriteOutcome
 from connectors.salesforce.writeback.values import format_datetime
 from rapport.config import WritebackSettings
 
@@ -55,31 +52,61 @@ class WritebackAborted(RuntimeError):
     """The run stopped part-way (auth, quota, an outage); what was confirmed is recorded."""
 
 
-@dataclass
-class PreparedObject:
-    """One object, bound and diffed, ready to send."""
+def send_plan(
+    sf: Salesforce,
+    ledger: WritebackLedger,
+    report: WritebackReport,
+    planned: list[PlannedObject],
+    options: WritebackSettings,
+    log: Log,
+    payload_check: PayloadCheck | None = None,
+) -> None:
+    """Log what is not sent, build every payload, let ``payload_check`` see them all, then send.
 
-    bound: BoundObject
-    plan: ObjectPlan
-    summary: ObjectSummary
-    describe: dict[str, Any] = field(default_factory=dict)
-    answered: set[str] = field(default_factory=set)  # record ids the CRM answered for
+    Objects are sent one after the other, each by the transport its plan chose.
+    """
+    _record_unsent(ledger, report.run_id, planned)
+    stamp = format_datetime(datetime.now(UTC))
+    queued: list[tuple[PlannedObject, list[RecordUpdate]]] = []
+    for item in planned:
+        builder = PayloadBuilder(item.bound)
+        stamp_field = item.bound.updated_at.name if item.bound.updated_at else None
+        updates = [
+            builder.build(c.record_id, {**c.send, **({stamp_field: stamp} if stamp_field else {})})
+            for c in item.plan.changes
+        ]
+        queued.append((item, updates))
+    if payload_check is not None:
+        for item, updates in queued:
+            if updates:
+                allowed = sorted(PayloadBuilder(item.bound).allowed)
+                payload_check(item.bound.object_name, updates, item.describe, allowed)
+    for position, (item, updates) in enumerate(queued):
+        if not updates:
+            continue
+        transport = item.transport.transport
+        log(f"{item.bound.object_name}: {item.transport.describe()}")
+        answered: set[str] = set()  # record ids the CRM answered for
+        try:
+            if transport == "bulk":
+                _send_bulk(sf, ledger, report, item, updates, options, answered, log)
+            else:
+                _send_composite(sf, ledger, report, item, updates, options, answered)
+        except (SalesforceError, BulkJobError) as error:
+            unsent = [u for u in updates if u.record_id not in answered]
+            later = [u for _, rest in queued[position + 1 :] for u in rest]
+            _record_not_sent(ledger, report, item, unsent + later, error, transport)
+            raise WritebackAborted(
+                f"Write-back stopped: {error}. Confirmed writes are recorded; the "
+                f"{len(unsent) + len(later)} records not confirmed will be retried next run."
+            ) from error
 
 
-def transport_for(item: PreparedObject, options: WritebackSettings) -> TransportChoice:
-    return choose_transport(
-        len(item.plan.changes),
-        options.batch_size,
-        options.bulk_threshold_records,
-        options.bulk_max_records_per_job,
-    )
-
-
-def record_unsent(ledger: WritebackLedger, run_id: str, prepared: list[PreparedObject]) -> None:
+def _record_unsent(ledger: WritebackLedger, run_id: str, planned: list[PlannedObject]) -> None:
     """Log what is not sent (invalid, missing, kept conflicts) and what the CRM already holds."""
     entries: list[LogEntry] = []
     pushed: list[PushedValue] = []
-    for item in prepared:
+    for item in planned:
         plan = item.plan
         entries += [
             LogEntry(plan.object_name, i.record_id, {}, INVALID, "INVALID_VALUE", i.message)
@@ -121,76 +148,54 @@ def record_unsent(ledger: WritebackLedger, run_id: str, prepared: list[PreparedO
         ledger.record(run_id, entries, pushed)
 
 
-def send_all(
-    sf: Salesforce,
-    ledger: WritebackLedger,
-    report: WritebackReport,
-    prepared: list[PreparedObject],
-    options: WritebackSettings,
-    log: Log,
-    payload_check: PayloadCheck | None = None,
-) -> None:
-    """Build every payload, let ``payload_check`` see them all, then send object by object."""
-    stamp = format_datetime(datetime.now(UTC))
-    queued: list[tuple[PreparedObject, list[RecordUpdate]]] = []
-    for item in prepared:
-        builder = PayloadBuilder(item.bound)
-        stamp_field = item.bound.updated_at.name if item.bound.updated_at else None
-        updates = [
-            builder.build(c.record_id, {**c.send, **({stamp_field: stamp} if stamp_field else {})})
-            for c in item.plan.changes
-        ]
-        queued.append((item, updates))
-    if payload_check is not None:
-        for item, updates in queued:
-            if updates:
-                allowed = sorted(PayloadBuilder(item.bound).allowed)
-                payload_check(item.bound.object_name, updates, item.describe, allowed)
-    for position, (item, updates) in enumerate(queued):
-        if not updates:
-            continue
-        choice = transport_for(item, options)
-        item.summary.transport = choice.transport
-        item.summary.transport_estimate = choice.describe()
-        log(f"{item.bound.object_name}: {choice.describe()}")
-        try:
-            if choice.transport == "bulk":
-                _send_bulk(sf, ledger, report, item, updates, options, log)
-            else:
-                _send_composite(sf, ledger, report, item, updates, options)
-        except (SalesforceError, BulkJobError) as error:
-            unsent = [u for u in updates if u.record_id not in item.answered]
-            later = [u for _, rest in queued[position + 1 :] for u in rest]
-            _record_not_sent(ledger, report, item, unsent + later, error, choice.transport)
-            raise WritebackAborted(
-                f"Write-back stopped: {error}. Confirmed writes are recorded; the "
-                f"{len(unsent) + len(later)} records not confirmed will be retried next run."
-            ) from error
-
-
 def _send_composite(
     sf: Salesforce,
     ledger: WritebackLedger,
     report: WritebackReport,
-    item: PreparedObject,
+    item: PlannedObject,
     updates: list[RecordUpdate],
     options: WritebackSettings,
+    answered: set[str],
 ) -> None:
-    for batch in batches(updates, min(options.batch_size, COMPOSITE_LIMIT)):
-        outcomes = send_composite_batch(sf, batch)
-        _record_outcomes(ledger, report, item, outcomes, "composite")
+    for batch in _batches(updates, min(options.batch_size, COMPOSITE_LIMIT)):
+        outcomes = _send_composite_batch(sf, batch)
+        _record_outcomes(ledger, report, item, outcomes, "composite", answered)
+
+
+def _send_composite_batch(
+    sf: Salesforce, batch: list[RecordUpdate], timeout: float = 120.0
+) -> list[WriteOutcome]:
+    """One ``PATCH composite/sobjects`` call; raises simple-salesforce's error if the call fails."""
+    if len(batch) > COMPOSITE_LIMIT:
+        raise ValueError(f"a composite call takes at most {COMPOSITE_LIMIT} records")
+    body = {"allOrNone": False, "records": [u.as_composite_record() for u in batch]}
+    results = sf.restful("composite/sobjects", method="PATCH", json=body, timeout=timeout)
+    outcomes = []
+    for update, result in zip(batch, results or [], strict=True):
+        errors = result.get("errors") or []
+        first = errors[0] if errors else {}
+        outcomes.append(
+            WriteOutcome(
+                update=update,
+                success=bool(result.get("success")),
+                error_code=first.get("statusCode"),
+                message=first.get("message"),
+            )
+        )
+    return outcomes
 
 
 def _send_bulk(
     sf: Salesforce,
     ledger: WritebackLedger,
     report: WritebackReport,
-    item: PreparedObject,
+    item: PlannedObject,
     updates: list[RecordUpdate],
     options: WritebackSettings,
+    answered: set[str],
     log: Log,
 ) -> None:
-    for chunk in batches(updates, options.bulk_max_records_per_job):
+    for chunk in _batches(updates, options.bulk_max_records_per_job):
         job = BulkIngestJob(
             sf,
             item.bound.object_name,
@@ -202,15 +207,21 @@ def _send_bulk(
         result = job.run(chunk)
         if result.state != "JobComplete":
             log(f"Bulk job {result.job_id} ended {result.state}: {result.error_message}")
-        _record_outcomes(ledger, report, item, result.outcomes, "bulk")
+        _record_outcomes(ledger, report, item, result.outcomes, "bulk", answered)
+
+
+def _batches(updates: Sequence[RecordUpdate], size: int) -> Iterator[list[RecordUpdate]]:
+    for start in range(0, len(updates), size):
+        yield list(updates[start : start + size])
 
 
 def _record_outcomes(
     ledger: WritebackLedger,
     report: WritebackReport,
-    item: PreparedObject,
+    item: PlannedObject,
     outcomes: list[WriteOutcome],
     transport: str,
+    answered: set[str],
 ) -> None:
     """One transaction: every outcome logged, and the values of confirmed successes recorded."""
     stamp_field = item.bound.updated_at.name if item.bound.updated_at else None
@@ -243,7 +254,7 @@ def _record_outcomes(
                 )
             )
     ledger.record(report.run_id, entries, pushed)
-    item.answered.update(o.update.record_id for o in outcomes)
+    answered.update(o.update.record_id for o in outcomes)
     item.summary.sent += len(outcomes)
     item.summary.succeeded += sum(1 for o in outcomes if o.success)
     item.summary.failed += sum(1 for o in outcomes if not o.success)
@@ -252,7 +263,7 @@ def _record_outcomes(
 def _record_not_sent(
     ledger: WritebackLedger,
     report: WritebackReport,
-    item: PreparedObject,
+    item: PlannedObject,
     updates: list[RecordUpdate],
     error: Exception,
     transport: str,

@@ -1,21 +1,18 @@
-"""Send record updates to the CRM: composite collections for few, Bulk API 2.0 for many.
+"""Which transport a change set goes by, and what travels: pure, it never calls the API.
 
-``allOrNone`` is false so that one rejected record (a validation rule, a
-locked row) never fails the 199 others; every record's outcome is returned so
-that the caller can log it and retry only what failed. Batches are yielded
-one at a time so the caller can record each batch's confirmed successes
-before the next is sent: a run that dies half-way leaves a true record of
-what reached the CRM.
+Composite sObject Collections (``PATCH composite/sobjects``, 200 records a
+call) for few records, a Bulk API 2.0 ingest job (6 to 8 calls whatever its
+size) for many: the choice is whichever needs fewer API calls, made once per
+object while planning, so a dry run can report it and the send (``send.py``)
+follows it. ``RecordUpdate`` and ``WriteOutcome`` are what both transports
+take and give back.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-
-from simple_salesforce import Salesforce
 
 COMPOSITE_LIMIT = 200
 # create + upload + UploadComplete, a few polls, and the result files when
@@ -90,44 +87,3 @@ def choose_transport(
         threshold=threshold,
         transport="bulk" if records >= threshold else "composite",
     )
-
-
-def batches(updates: Sequence[RecordUpdate], size: int) -> Iterator[list[RecordUpdate]]:
-    for start in range(0, len(updates), size):
-        yield list(updates[start : start + size])
-
-
-def send_composite_batch(
-    sf: Salesforce, batch: list[RecordUpdate], timeout: float = 120.0
-) -> list[WriteOutcome]:
-    """One ``PATCH composite/sobjects`` call; raises simple-salesforce's error if the call fails."""
-    if len(batch) > COMPOSITE_LIMIT:
-        raise ValueError(f"a composite call takes at most {COMPOSITE_LIMIT} records")
-    body = {"allOrNone": False, "records": [u.as_composite_record() for u in batch]}
-    results = sf.restful("composite/sobjects", method="PATCH", json=body, timeout=timeout)
-    outcomes = []
-    for update, result in zip(batch, results or [], strict=True):
-        errors = result.get("errors") or []
-        first = errors[0] if errors else {}
-        outcomes.append(
-            WriteOutcome(
-                update=update,
-                success=bool(result.get("success")),
-                error_code=first.get("statusCode"),
-                message=first.get("message"),
-            )
-        )
-    return outcomes
-
-
-def push_composite(
-    sf: Salesforce,
-    updates: Iterable[RecordUpdate],
-    batch_size: int = COMPOSITE_LIMIT,
-    timeout: float = 120.0,
-) -> list[WriteOutcome]:
-    """PATCH the updates in batches of at most 200 and pair each with its result."""
-    outcomes: list[WriteOutcome] = []
-    for batch in batches(list(updates), min(batch_size, COMPOSITE_LIMIT)):
-        outcomes += send_composite_batch(sf, batch, timeout)
-    return outcomes
