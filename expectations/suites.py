@@ -27,6 +27,7 @@ METRICS = frozenset(
         "duplicate_values",
         "null_values",
         "missing_values",
+        "unattributed_share",
         "orphan_references",
         "far_future_dates",
         "unparseable_dates",

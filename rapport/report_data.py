@@ -22,6 +22,8 @@ CONTACTS = "contact_relationship"
 HISTORY = "relationship_history"
 TRANSITIONS = "relationship_transitions"
 MOMENTS = "fct_relationship_moments"
+EVIDENCE = "relationship_evidence"
+VIOLATIONS = "fct_expectation_violations"
 
 # Only the columns the report uses: the marts may grow without breaking it.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -51,6 +53,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "strength_change",
     ),
     MOMENTS: ("account_id", "moment_type", "cause", "occurred_at"),
+    EVIDENCE: ("account_id", "evidence_kind", "evidence_name", "detail", "contribution"),
+    VIOLATIONS: ("account_id", "relationship_type", "expectation", "record_id", "violated_on"),
 }
 # Without the accounts there is nothing to report; the rest may be absent.
 REQUIRED_TABLES = (ACCOUNTS,)
@@ -67,6 +71,8 @@ class Marts:
     history: pd.DataFrame
     transitions: pd.DataFrame
     moments: pd.DataFrame
+    evidence: pd.DataFrame
+    violations: pd.DataFrame
     # Tables the warehouse does not hold (yet); the report says so in its footer.
     missing_tables: tuple[str, ...] = field(default=())
 
@@ -111,6 +117,8 @@ def load_marts(warehouse: WarehouseSettings) -> Marts:
         history=frames[HISTORY],
         transitions=frames[TRANSITIONS],
         moments=frames[MOMENTS],
+        evidence=frames[EVIDENCE],
+        violations=frames[VIOLATIONS],
         missing_tables=tuple(missing),
     )
 

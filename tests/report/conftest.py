@@ -57,6 +57,8 @@ class Warehouse:
     history: pd.DataFrame
     transitions: pd.DataFrame
     moments: pd.DataFrame
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    violations: pd.DataFrame = field(default_factory=pd.DataFrame)
     snapshot_dates: list[date] = field(default_factory=list)
 
     def write(self, leave_out: tuple[str, ...] = ()) -> None:
@@ -67,6 +69,8 @@ class Warehouse:
             "relationship_history": self.history,
             "relationship_transitions": self.transitions,
             "fct_relationship_moments": self.moments,
+            "relationship_evidence": self.evidence,
+            "fct_expectation_violations": self.violations,
         }
         with duckdb.connect(str(self.path)) as connection:
             catalog = connection.sql("select current_database()").fetchone()[0]
@@ -156,6 +160,8 @@ def generate(
         history=history,
         transitions=transitions_of(history),
         moments=_moments(rng, accounts),
+        evidence=_evidence(accounts_frame),
+        violations=_violations(rng, accounts_frame),
         snapshot_dates=dates,
     )
     warehouse.write()
@@ -229,6 +235,64 @@ def _moments(rng: random.Random, accounts: int) -> pd.DataFrame:
                 "decayed_weight": 0.5 ** (age / 180),
             }
         )
+    return pd.DataFrame(rows)
+
+
+def _evidence(accounts: pd.DataFrame) -> pd.DataFrame:
+    """The rule of each account, then two records ranked by weight."""
+    rows = []
+    for account in accounts.itertuples():
+        rows.append(
+            {
+                "account_id": account.account_id,
+                "evidence_kind": "type_rule",
+                "evidence_name": account.relationship_type,
+                "detail": f"Rule {account.relationship_type}: 3 purchases",
+                "contribution": None,
+                "record_id": None,
+                "evidence_rank": 1,
+            }
+        )
+        for rank in (2, 3):
+            rows.append(
+                {
+                    "account_id": account.account_id,
+                    "evidence_kind": "record",
+                    "evidence_name": "moment",
+                    "detail": f"Record {rank} of {account.account_id}",
+                    "contribution": None,
+                    "record_id": f"500{rank}",
+                    "evidence_rank": rank,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+EXPECTATIONS = {
+    "married": ("priority_service", "Priority service: an urgent case was slow"),
+    "steady": ("be_heard", "To be heard: an inbound email went unanswered"),
+    "engaged": ("contract_moves", "The contract moves: an approval stalled"),
+}
+
+
+def _violations(rng: random.Random, accounts: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for account in accounts.itertuples():
+        if account.relationship_type not in EXPECTATIONS:
+            continue
+        code, label = EXPECTATIONS[account.relationship_type]
+        for k in range(rng.randint(0, 3)):
+            rows.append(
+                {
+                    "violation_id": f"{account.account_id}-{k}",
+                    "account_id": account.account_id,
+                    "relationship_type": account.relationship_type,
+                    "expectation": code,
+                    "expectation_label": label,
+                    "record_id": f"{account.account_id}-r{k}",
+                    "violated_on": AS_OF - timedelta(days=10 * k),
+                }
+            )
     return pd.DataFrame(rows)
 
 
