@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from rapport.errors import GateFailure
+
 logger = logging.getLogger(__name__)
 
 Severity = Literal["error", "warning"]
@@ -74,7 +76,7 @@ class Measurement:
     sample_ids: list[str] = field(default_factory=list)
 
 
-class GateFailed(RuntimeError):
+class GateFailed(GateFailure, RuntimeError):
     """An error-severity expectation failed; nothing downstream may run."""
 
     def __init__(self, failures: list[CheckResult]):

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from expectations.gate import Check, Severity
+from rapport.errors import ConfigurationError
 from rapport.typology import type_codes
 
 SUITES_PATH = Path(__file__).with_name("suites.yml")
@@ -43,8 +44,10 @@ DESCRIBE_GENERATORS = frozenset({"picklists", "field_types"})
 VALUE_SETS = {"relationship_types": type_codes}
 
 
-class SuiteConfigError(ValueError):
+class SuiteConfigError(ConfigurationError, ValueError):
     """suites.yml or a severity override is malformed; the message names the entry."""
+
+    hint = "Fix the gates section of rapport.yml."
 
 
 @dataclass(frozen=True)

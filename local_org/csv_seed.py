@@ -30,6 +30,7 @@ from local_org.schema import (
 )
 from local_org.soql import ID_TYPES, compound_components
 from local_org.store import OrgStore, RecordError, coerce_value
+from rapport.errors import ConfigurationError
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -38,8 +39,10 @@ _LEADING_ZERO = re.compile(r"^-?0\d")
 _ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 
 
-class CsvSeedError(ValueError):
+class CsvSeedError(ConfigurationError, ValueError):
     """A folder that cannot be loaded; the message names the file, line and field."""
+
+    hint = "Fix the named file and line in the export folder."
 
 
 @dataclass

@@ -41,6 +41,7 @@ from local_org.soql import (
     compile_soql,
     quote_ident,
 )
+from rapport.errors import RapportError
 
 _SPECS_TABLE = "__rapport_object_specs"
 _GENERATED_POD = "LO"
@@ -76,7 +77,7 @@ def _to_millis(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-class RecordError(Exception):
+class RecordError(RapportError):
     """One record refused, in the terms of a Salesforce SaveResult error."""
 
     def __init__(self, status_code: str, message: str, fields: Sequence[str] = ()) -> None:

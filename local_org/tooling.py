@@ -22,6 +22,7 @@ from connectors.salesforce.api.ids import make_id
 from local_org.responses import json_body, org_state, routes, sf_error, versioned
 from local_org.schema import FieldSpec, ObjectSpec
 from local_org.store import OrgStore
+from rapport.errors import RapportError
 
 # Metadata API field type -> (describe type, default length)
 METADATA_TYPES: dict[str, tuple[str, int]] = {
@@ -43,7 +44,7 @@ METADATA_TYPES: dict[str, tuple[str, int]] = {
 _FULL_NAME = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)\.([A-Za-z][A-Za-z0-9_]*__c)$")
 
 
-class CustomFieldError(Exception):
+class CustomFieldError(RapportError):
     def __init__(self, error_code: str, message: str, fields: list[str] | None = None) -> None:
         super().__init__(f"{error_code}: {message}")
         self.error_code = error_code

@@ -21,9 +21,10 @@ from simple_salesforce.exceptions import SalesforceError
 from connectors.salesforce.writeback.crm_schema import describe_object_fields
 from connectors.salesforce.writeback.rapport_fields import FieldDefinition, rapport_fields
 from rapport.config import Settings
+from rapport.errors import RapportError
 
 
-class FieldInstallError(RuntimeError):
+class FieldInstallError(RapportError, RuntimeError):
     """The org refused to create a field; the message names it."""
 
 
