@@ -174,7 +174,7 @@ def test_local_org_generate_then_export(tmp_path):
 
 
 def test_report_command_writes_the_html(tmp_path, monkeypatch):
-    from tests.report.conftest import generate
+    from tests.factories.report import generate
 
     warehouse = tmp_path / "rapport.duckdb"
     generate(warehouse, snapshots=2)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import generated_store
+from tests.factories.orgs import generated_store
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

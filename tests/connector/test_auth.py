@@ -15,7 +15,7 @@ from connectors.salesforce.api.client import (
 )
 from connectors.salesforce.api.secrets import SecretBlockError, resolve_secrets
 from local_org.jwt_bearer import generate_jwt_key_pair
-from tests.connector.conftest import changed, connector_store, settings_for
+from tests.factories.connector import changed, connector_store, settings_for
 
 
 @pytest.fixture

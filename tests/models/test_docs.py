@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.models.conftest import write_raw_tables
+from tests.factories.dbt import write_raw_tables
 
 
 def test_docs_generate_documents_the_marts(tmp_path, dbt_build, generated_records):

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import AS_OF
-from tests.models.conftest import mart, run_dbt, write_raw_tables
+from tests.factories.dbt import mart, run_dbt, write_raw_tables
+from tests.factories.orgs import AS_OF
 
 TODAY = date.fromisoformat(AS_OF)
 _ids = itertools.count(1)

@@ -15,8 +15,8 @@ import pytest
 
 from rapport.report_figures import PALETTE
 from rapport.typology import type_codes
+from tests.factories.report import Element, parse_html
 from tests.report.browser import dump_dom, find_chromium, install_chromium, screenshot
-from tests.report.conftest import Element, parse_html
 from tests.report.png import read_png
 
 WIDTH = 1400

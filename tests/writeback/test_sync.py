@@ -19,7 +19,8 @@ from connectors.salesforce.writeback.state import (
     SUCCESS,
 )
 from rapport.config import WritebackSettings
-from tests.writeback.conftest import account_id, account_row, contact_id
+from tests.factories import account_id, contact_id
+from tests.factories.writeback import account_row
 
 
 def sent_ids(env, run_id: str, status: str = SUCCESS) -> set[str]:
