@@ -154,6 +154,7 @@ def test_an_unreadable_secret_block_is_named_without_its_details(org, tmp_path):
     assert "abc123secret" not in str(failed.value)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_prefect_secret_block_end_to_end(org, tmp_path):
     from prefect.blocks.system import Secret

@@ -18,6 +18,8 @@ from rapport.config import ExtractSettings, GateSettings, Settings, WarehouseSet
 from tests.factories import account_id, contact_id
 from tests.factories.gates import AS_OF, build_warehouse
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def postgres_settings(tmp_path, postgres_url):

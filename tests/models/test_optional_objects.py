@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.factories.dbt import mart, write_raw_tables
+
+pytestmark = pytest.mark.slow
 
 OPTIONAL_TABLES = [
     "user",

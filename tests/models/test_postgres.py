@@ -14,6 +14,8 @@ from rapport.warehouse import dbt_env, read_table
 from tests.factories.dbt import run_dbt
 from tests.factories.orgs import generated_store
 
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
 
 def settings_for(org: LocalOrg, warehouse: dict, state_dir) -> Settings:
     info = org.info

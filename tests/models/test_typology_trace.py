@@ -14,6 +14,8 @@ import pytest
 from tests.factories.dbt import mart, run_dbt, write_raw_tables
 from tests.factories.orgs import AS_OF
 
+pytestmark = pytest.mark.slow
+
 TODAY = date.fromisoformat(AS_OF)
 _ids = itertools.count(1)
 

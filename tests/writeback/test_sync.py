@@ -97,6 +97,7 @@ def test_150_changed_accounts_go_in_one_composite_call(make_env):
     assert report.object("Account").succeeded == 150
 
 
+@pytest.mark.slow
 def test_10000_changed_accounts_go_by_bulk_api_within_15_calls(make_env):
     env = make_env(accounts=10_000, contacts=0)
     env.org.request_log.clear()
