@@ -6,13 +6,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test setup system-packages lint format lock bench evaluate clean
+.PHONY: demo test test-fast setup system-packages lint format lock bench evaluate clean
 
 demo: $(STAMP)
 	$(BIN)/rapport demo
 
 test: $(STAMP) system-packages
 	$(BIN)/pytest
+
+# The quick loop while editing: no flow runs, dbt builds, PostgreSQL or Chromium
+# (markers in pyproject.toml). `make test` still runs everything.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow and not postgres and not browser"
 
 system-packages:
 	./scripts/ensure-system-packages.sh

@@ -18,12 +18,15 @@ from typing import Any
 
 from local_org.schema import SYSTEM_FIELDS, FieldSpec
 from local_org.values import RecordError, check_constraints
+from rapport.errors import ConfigurationError
 
 MAX_REPORTED = 20
 
 
-class CsvSeedError(ValueError):
+class CsvSeedError(ConfigurationError, ValueError):
     """A folder that cannot be loaded; the message names the file, line and field."""
+
+    hint = "Fix the named file and line in the export folder."
 
 
 class CsvProblems:

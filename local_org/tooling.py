@@ -30,6 +30,7 @@ from local_org.tooling_setup import (
     setup_rows,
     userinfo,
 )
+from rapport.errors import RapportError
 
 # Metadata API field type -> (describe type, default length)
 METADATA_TYPES: dict[str, tuple[str, int]] = {
@@ -51,7 +52,7 @@ METADATA_TYPES: dict[str, tuple[str, int]] = {
 _FULL_NAME = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)\.([A-Za-z][A-Za-z0-9_]*__c)$")
 
 
-class CustomFieldError(Exception):
+class CustomFieldError(RapportError):
     def __init__(self, error_code: str, message: str, fields: list[str] | None = None) -> None:
         super().__init__(f"{error_code}: {message}")
         self.error_code = error_code

@@ -19,6 +19,7 @@ from connectors.salesforce.api.ids import InvalidSalesforceId, to_18
 from connectors.salesforce.extract.field_types import arrow_type_for
 from local_org.schema import FieldSpec, ObjectSpec
 from local_org.soql import ID_TYPES, NUMBER_TYPES, TEXT_TYPES
+from rapport.errors import RapportError
 
 SYSTEM_DATETIMES = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
 
@@ -52,7 +53,7 @@ def _to_millis(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-class RecordError(Exception):
+class RecordError(RapportError):
     """One record refused, in the terms of a Salesforce SaveResult error."""
 
     def __init__(self, status_code: str, message: str, fields: Sequence[str] = ()) -> None:

@@ -179,6 +179,9 @@ class Settings(BaseSettings):
     state_dir: Path = Path(".rapport")
     # Measure relationships as of this date instead of today (backfills, tests).
     as_of_date: date | None = None
+    # A run that finds its warehouse in use by another run waits this long for
+    # it, then stops (exit code 6); 0 stops at once. See rapport/run_lock.py.
+    run_lock_timeout_seconds: float = Field(default=0, ge=0)
 
     @classmethod
     def settings_customise_sources(

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from rapport.config import Settings, WarehouseSettings
+from rapport.errors import ConfigurationError
 from rapport.warehouse import read_table
 
 ACCOUNTS = "account_relationship"
@@ -60,8 +61,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED_TABLES = (ACCOUNTS,)
 
 
-class ReportError(RuntimeError):
+class ReportError(ConfigurationError, RuntimeError):
     """The warehouse cannot produce a report; the message says which table or column."""
+
+    hint = "The report reads the marts: build them first."
 
 
 @dataclass(frozen=True)

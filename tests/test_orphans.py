@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import AS_OF
+from tests.factories.orgs import AS_OF
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

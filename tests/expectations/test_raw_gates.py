@@ -8,17 +8,11 @@ from that run's report.
 from __future__ import annotations
 
 import pytest
-from conftest import (
-    AS_OF,
-    account_id,
-    build_warehouse,
-    contact_id,
-    opportunity_id,
-    settings_for,
-)
 
 from expectations.gate import GateFailed, enforce
 from expectations.runner import run_gates
+from tests.factories import account_id, contact_id, opportunity_id
+from tests.factories.gates import AS_OF, build_warehouse, settings_for
 
 FAR = AS_OF.replace(year=AS_OF.year + 3)
 DUPLICATED_CONTACT = contact_id(3)

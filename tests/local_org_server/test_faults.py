@@ -10,8 +10,8 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed, Salesfo
 
 from connectors.salesforce.api.local_routing import local_org_session
 from local_org.faults import FaultConfig, FaultInjector
-
-from .conftest import account_id, client, fresh_org, raw
+from tests.factories import account_id
+from tests.factories.local_org import client, fresh_org, raw
 
 DATA = "/services/data/v62.0"
 

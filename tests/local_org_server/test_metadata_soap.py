@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .conftest import raw
+from tests.factories.local_org import raw
 
 NS = {
     "env": "http://schemas.xmlsoap.org/soap/envelope/",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import raw
+from tests.factories.local_org import raw
 
 TOOLING = "/services/data/v62.0/tooling"
 

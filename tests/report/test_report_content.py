@@ -10,13 +10,13 @@ import pytest
 from rapport.config import SalesforceSettings, Settings, WarehouseSettings
 from rapport.report import ReportError, write_report
 from rapport.typology import relationship_types
-from tests.report.conftest import (
+from tests.factories import account_id
+from tests.factories.report import (
     AS_OF,
     BIGGEST_DROP_ACCOUNT,
     HOSTAGE_ACCOUNTS,
     TRICKY_NAME,
     Element,
-    account_id,
     parse_html,
 )
 

@@ -18,7 +18,7 @@ from connectors.salesforce.writeback.rapport_fields import (
 )
 from rapport.config import WritebackSettings
 from rapport.typology import relationship_types
-from tests.writeback.conftest import account_id
+from tests.factories import account_id
 
 NS = {"md": METADATA_NAMESPACE}
 EXPECTED_TYPES = {

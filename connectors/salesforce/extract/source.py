@@ -44,6 +44,7 @@ from connectors.salesforce.extract.fields import (
     records_to_arrow,
 )
 from rapport.config import ExtractSettings
+from rapport.errors import RapportError
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class ExtractReport:
             self.incomplete.append(object_name)
 
 
-class ObjectDeferred(Exception):
+class ObjectDeferred(RapportError):
     """The object cannot finish in this run without loading an Id twice; the next run will."""
 
 

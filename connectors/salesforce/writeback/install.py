@@ -24,9 +24,10 @@ from connectors.salesforce.writeback.install_access import AccessReport, install
 from connectors.salesforce.writeback.install_list_views import install_list_views
 from connectors.salesforce.writeback.rapport_fields import FieldDefinition, rapport_fields
 from rapport.config import Settings
+from rapport.errors import RapportError
 
 
-class FieldInstallError(RuntimeError):
+class FieldInstallError(RapportError, RuntimeError):
     """The org refused to create a field; the message names it."""
 
 
