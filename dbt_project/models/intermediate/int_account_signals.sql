@@ -87,7 +87,7 @@ touches as (
         count(distinct case when cast(occurred_at as date) > {{ year_ago }} then area end) as areas_touched_last_365,
         max(cast(occurred_at as date)) as last_touch_date,
         max(case when direction in ('inbound', 'mutual') then cast(occurred_at as date) end) as last_inbound_date
-    from {{ ref('fct_touchpoints') }}
+    from {{ ref('int_touchpoints') }}
     where cast(occurred_at as date) <= {{ as_of }}
         and source_object not in ('opportunity', 'order')
     group by account_id
@@ -99,7 +99,7 @@ experience_by_area as (
         area,
         100.0 * count(case when sentiment = 'positive' then 1 end)
             / count(case when sentiment in ('positive', 'negative') then 1 end) as area_experience
-    from {{ ref('fct_touchpoints') }}
+    from {{ ref('int_touchpoints') }}
     where cast(occurred_at as date) <= {{ as_of }}
         and cast(occurred_at as date) > {{ two_years_ago }}
         and sentiment in ('positive', 'negative')
@@ -119,7 +119,7 @@ moments as (
         sum(case when moment_type = 'miss' then decayed_weight else 0 end) as miss_weight,
         sum(case when moment_type = 'enrage' then decayed_weight else 0 end) as enrage_weight,
         count(case when moment_type = 'enrage' and age_days <= 180 then 1 end) as enrage_last_180
-    from {{ ref('fct_relationship_moments') }}
+    from {{ ref('int_relationship_moments') }}
     group by account_id
 ),
 
@@ -162,7 +162,7 @@ people as (
         count(case when touches_last_365 > 0 and seniority = 'executive' then 1 end) as executives_engaged,
         count(case when buying_influence = 'high' then 1 end) as high_influence_contacts,
         count(case when deal_roles > 0 then 1 end) as contacts_on_deals
-    from {{ ref('contact_relationship') }}
+    from {{ ref('int_contact_relationship') }}
     group by account_id
 )
 
