@@ -7,6 +7,7 @@
 {%- set two_years_ago = dbt.dateadd('day', -730, as_of) -%}
 {%- set quarter_ago = dbt.dateadd('day', -90, as_of) -%}
 {%- set half_year_ago = dbt.dateadd('day', -180, as_of) -%}
+{%- set contract_status = var('contract_statuses') -%}
 {%- set has = {
     'opportunity': source_available('opportunity'), 'task': source_available('task'), 'event': source_available('event'),
     'email_message': source_available('email_message'), 'case': source_available('case'),
@@ -46,10 +47,10 @@ deals as (
         count(case when is_purchase and close_date > {{ two_years_ago }} then 1 end) as won_deals_last_730,
         count(case when is_closed and not is_won then 1 end) as lost_deals,
         count(case when is_closed and not is_won and close_date > {{ year_ago }}
-            and (loss_reason = 'Competitor' or has_competitor = 1) then 1 end) as lost_to_competitor_last_365,
+            and (loss_reason = {{ sql_string(var('competitor_loss_reason')) }} or has_competitor = 1) then 1 end) as lost_to_competitor_last_365,
         count(case when not is_closed then 1 end) as open_deals,
-        count(case when not is_closed and stage_name in ('Proposal/Price Quote', 'Negotiation/Review') then 1 end) as open_late_stage_deals,
-        count(case when not is_closed and opportunity_type = 'Renewal' then 1 end) as open_renewal_deals,
+        count(case when not is_closed and stage_name in ({{ sql_values(var('late_stage_names')) }}) then 1 end) as open_late_stage_deals,
+        count(case when not is_closed and opportunity_type = {{ sql_string(var('renewal_opportunity_type')) }} then 1 end) as open_renewal_deals,
         count(case when coalesce(close_date, {{ as_of }}) > {{ two_years_ago }} then 1 end) as deals_last_730,
         count(case when coalesce(close_date, {{ as_of }}) > {{ two_years_ago }} and has_competitor = 1 then 1 end) as competitor_deals_last_730,
         min(case when is_purchase then close_date end) as first_won_date,
@@ -63,12 +64,12 @@ deals as (
 contracts as (
     select
         account_id,
-        count(case when status = 'Activated' and coalesce(start_date, {{ as_of }}) <= {{ as_of }}
+        count(case when status in ({{ sql_values(contract_status.active) }}) and coalesce(start_date, {{ as_of }}) <= {{ as_of }}
             and (end_date is null or end_date >= {{ as_of }}) then 1 end) as active_contracts,
-        count(case when status in ('Draft', 'In Approval Process') then 1 end) as pending_contracts,
-        count(case when status in ('Expired', 'Terminated')
-            or (status = 'Activated' and end_date < {{ as_of }}) then 1 end) as ended_contracts,
-        max(case when status = 'Activated' and (end_date is null or end_date >= {{ as_of }}) then end_date end) as contract_end_date
+        count(case when status in ({{ sql_values(contract_status.pending) }}) then 1 end) as pending_contracts,
+        count(case when status in ({{ sql_values(contract_status.ended) }})
+            or (status in ({{ sql_values(contract_status.active) }}) and end_date < {{ as_of }}) then 1 end) as ended_contracts,
+        max(case when status in ({{ sql_values(contract_status.active) }}) and (end_date is null or end_date >= {{ as_of }}) then end_date end) as contract_end_date
     from {{ ref('stg_salesforce__contract') }}
     group by account_id
 ),

@@ -1,6 +1,7 @@
 {#- Seniority parsed from free-text job titles, and roles played on deals.
     Titles are messy ("VP, Ops", "Chief Financial Officer", "Head of IT"), so
-    the patterns look for the words that mark a level, most senior first. -#}
+    the patterns (vars: seniority_title_patterns) look for the words that
+    mark a level, most senior first. -#}
 
 with contacts as (
     select * from {{ ref('stg_salesforce__contact') }}
@@ -10,8 +11,8 @@ roles as (
     select
         roles.contact_id,
         count(*) as deal_roles,
-        count(case when roles.role in ('Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Executive Sponsor') then 1 end) as decision_roles,
-        count(case when roles.role in ('Influencer', 'Technical Buyer', 'Evaluator') then 1 end) as influence_roles
+        count(case when roles.role in ({{ sql_values(var('decision_roles')) }}) then 1 end) as decision_roles,
+        count(case when roles.role in ({{ sql_values(var('influence_roles')) }}) then 1 end) as influence_roles
     from {{ ref('stg_salesforce__opportunity_contact_role') }} as roles
     group by roles.contact_id
 ),
@@ -32,13 +33,10 @@ select
     parsed.contact_name,
     parsed.title,
     case
-        when parsed.title_lower like '%chief%' or parsed.title_lower like '%president%'
-            or parsed.title_lower like '%owner%' or parsed.title_lower like '%founder%'
-            or parsed.title_lower in ('ceo', 'cfo', 'cto', 'coo', 'cio', 'cmo', 'cro')
-            or parsed.title_lower like 'vp%' or parsed.title_lower like '% vp%'
-            then 'executive'
-        when parsed.title_lower like '%director%' or parsed.title_lower like '%head of%' then 'senior'
-        when parsed.title_lower like '%manager%' or parsed.title_lower like '%lead%' then 'manager'
+        {%- for level in var('seniority_title_patterns') %}
+        when {% for pattern in level.patterns %}parsed.title_lower like {{ sql_string(pattern) }}{{ ' or ' if not loop.last }}{% endfor %}
+            then {{ sql_string(level.level) }}
+        {%- endfor %}
         when parsed.title_lower = '' then 'unknown'
         else 'individual'
     end as seniority,

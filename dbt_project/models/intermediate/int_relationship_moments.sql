@@ -2,15 +2,19 @@
     moment; fct_relationship_moments publishes it and int_account_signals
     sums it per account.
 
-    delight: a promoter score (9-10), an urgent case solved within a day.
-    miss:    a passive-to-detractor score (4-6), a late delivery, a deal lost to a competitor.
-    enrage:  a strong detractor score (0-3), an escalated or urgent case left open too long.
+    delight: a promoter score, an urgent case solved quickly.
+    miss:    a lukewarm detractor score, a late delivery, a deal lost to a competitor.
+    enrage:  a strong detractor score, an escalated or urgent case left open too long.
+    (Score bands, priorities and durations: vars survey_score_bands,
+    urgent_case_priorities, quick_case_resolution_hours, slow_case_days.)
 
     Each moment weighs base_weight (vars: moment_weights) and fades with a
     half-life (vars: moment_half_life_days): old anger matters less than new. -#}
 {%- set as_of = as_of_date() -%}
 {%- set weights = var('moment_weights') -%}
 {%- set slow_days = var('slow_case_days') -%}
+{%- set bands = var('survey_score_bands') -%}
+{%- set urgent = sql_values(var('urgent_case_priorities')) -%}
 {#- Every branch names these columns and is unioned by name, so reordering a
     branch cannot shift values. -#}
 {%- set moment_columns = ['source_id', 'source_object', 'account_id', 'contact_id', 'occurred_at', 'moment_type', 'cause'] -%}
@@ -32,7 +36,7 @@ case_moments as (
             else 'Urgent case open more than {{ slow_days }} days'
         end as cause
     from cases
-    where (is_escalated or priority in ('High', 'Critical'))
+    where (is_escalated or priority in ({{ urgent }}))
         and {{ dbt.datediff('created_at', 'coalesce(closed_at, cast(' ~ as_of ~ ' as ' ~ rapport_type('timestamp') ~ '))', 'day') }} > {{ slow_days }}
 
     union all
@@ -46,9 +50,9 @@ case_moments as (
         'delight' as moment_type,
         'Urgent case solved within a day' as cause
     from cases
-    where priority in ('High', 'Critical')
+    where priority in ({{ urgent }})
         and closed_at is not null
-        and {{ dbt.datediff('created_at', 'closed_at', 'hour') }} <= 24
+        and {{ dbt.datediff('created_at', 'closed_at', 'hour') }} <= {{ var('quick_case_resolution_hours') }}
 ),
 
 survey_moments as (
@@ -58,14 +62,14 @@ survey_moments as (
         account_id,
         contact_id,
         responded_at as occurred_at,
-        case when score >= 9 then 'delight' when score >= 4 then 'miss' else 'enrage' end as moment_type,
+        case when score >= {{ bands.promoter_min }} then 'delight' when score >= {{ bands.lukewarm_min }} then 'miss' else 'enrage' end as moment_type,
         case
-            when score >= 9 then 'Promoter survey score'
-            when score >= 4 then 'Lukewarm survey score'
+            when score >= {{ bands.promoter_min }} then 'Promoter survey score'
+            when score >= {{ bands.lukewarm_min }} then 'Lukewarm survey score'
             else 'Detractor survey score'
         end as cause
     from {{ ref('stg_salesforce__survey_response') }}
-    where score is not null and (score >= 9 or score <= 6)
+    where score is not null and (score >= {{ bands.promoter_min }} or score <= {{ bands.detractor_max }})
 ),
 
 delivery_moments as (
@@ -94,13 +98,13 @@ competitor_losses as (
         cast(opportunities.close_date as {{ rapport_type('timestamp') }}) as occurred_at,
         'miss' as moment_type,
         case
-            when opportunities.opportunity_type = 'Renewal' then 'Renewal lost to a competitor'
+            when opportunities.opportunity_type = {{ sql_string(var('renewal_opportunity_type')) }} then 'Renewal lost to a competitor'
             else 'Deal lost to a competitor'
         end as cause
     from {{ ref('stg_salesforce__opportunity') }} as opportunities
     where opportunities.is_closed and not opportunities.is_won
         and (
-            opportunities.loss_reason = 'Competitor'
+            opportunities.loss_reason = {{ sql_string(var('competitor_loss_reason')) }}
             or exists (
                 select 1 from {{ ref('stg_salesforce__opportunity_competitor') }} as competitors
                 where competitors.opportunity_id = opportunities.opportunity_id

@@ -5,6 +5,7 @@
 
     Each branch names every column, and the branches are unioned by name (the
     column list below), so reordering a branch cannot shift values. -#}
+{%- set bands = var('survey_score_bands') -%}
 {%- set branch_columns = [
     'touchpoint_id', 'source_object', 'account_id', 'contact_id', 'occurred_at',
     'direction', 'sentiment', 'is_meeting',
@@ -18,7 +19,7 @@ with tasks as (
         account_id,
         contact_id,
         cast(coalesce(cast(activity_date as {{ rapport_type('timestamp') }}), created_at) as {{ rapport_type('timestamp') }}) as occurred_at,
-        case when call_type = 'Inbound' then 'inbound' else 'outbound' end as direction,
+        case when call_type = {{ sql_string(var('inbound_call_type')) }} then 'inbound' else 'outbound' end as direction,
         cast(null as {{ dbt.type_string() }}) as sentiment,
         false as is_meeting,
         'task_subtype' as area_field_1,
@@ -59,7 +60,8 @@ emails as (
     select
         emails.email_message_id as touchpoint_id,
         'email_message' as source_object,
-        coalesce(cases.account_id, opportunities.account_id, case when emails.related_to_id like '001%' then emails.related_to_id end) as account_id,
+        coalesce(cases.account_id, opportunities.account_id, {#- 001 is Salesforce's fixed key prefix of Account Ids. #}
+        case when emails.related_to_id like '001%' then emails.related_to_id end) as account_id,
         cast(null as {{ dbt.type_string() }}) as contact_id,
         coalesce(emails.sent_at, emails.created_at) as occurred_at,
         case when emails.is_incoming then 'inbound' else 'outbound' end as direction,
@@ -83,7 +85,7 @@ service_cases as (
         contact_id,
         created_at as occurred_at,
         'inbound' as direction,
-        case when is_escalated or priority in ('High', 'Critical') then 'negative' end as sentiment,
+        case when is_escalated or priority in ({{ sql_values(var('urgent_case_priorities')) }}) then 'negative' end as sentiment,
         false as is_meeting,
         'case_reason' as area_field_1,
         case_reason as area_value_1,
@@ -140,7 +142,11 @@ surveys as (
         contact_id,
         coalesce(responded_at, created_at) as occurred_at,
         'inbound' as direction,
-        case when score >= 9 then 'positive' when score >= 7 then 'neutral' when score >= 0 then 'negative' end as sentiment,
+        case
+            when score >= {{ bands.promoter_min }} then 'positive'
+            when score >= {{ bands.passive_min }} then 'neutral'
+            when score >= 0 then 'negative'
+        end as sentiment,
         false as is_meeting,
         'touchpoint' as area_field_1,
         touchpoint as area_value_1,
@@ -167,7 +173,7 @@ select
     unioned.account_id,
     unioned.contact_id,
     unioned.occurred_at,
-    coalesce(first_key.area, second_key.area, fallback.area, 'sales') as area,
+    coalesce(first_key.area, second_key.area, fallback.area, {{ sql_string(var('default_touchpoint_area')) }}) as area,
     unioned.direction,
     unioned.sentiment,
     unioned.is_meeting,
