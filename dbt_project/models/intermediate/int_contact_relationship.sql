@@ -33,17 +33,26 @@ scored as (
         coalesce(touches.touches_last_365, 0) as touches_last_365,
         coalesce(touches.meetings_last_365, 0) as meetings_last_365,
         touches.last_touch_at,
-        case when touches.last_touch_at is null then 0
-            else 100 * power(0.5, {{ dbt.datediff('touches.last_touch_at', as_of, 'day') }} / {{ s.recency_half_life_days | float }})
+        case
+            when touches.last_touch_at is null then 0
+            else 100 * power(
+                    0.5,
+                    {{ dbt.datediff('touches.last_touch_at', as_of, 'day') }}
+                    / {{ s.recency_half_life_days | float }}
+                )
         end as recency,
-        100 * least(1.0, ln(1 + coalesce(touches.touches_last_365, 0)) / ln(1 + {{ s.frequency_saturation_touches }})) as frequency,
+        100 * least(
+            1.0,
+            ln(1 + coalesce(touches.touches_last_365, 0))
+            / ln(1 + {{ s.frequency_saturation_touches }})
+        ) as frequency,
         case when coalesce(touches.inbound_or_mutual, 0) + coalesce(touches.outbound, 0) = 0 then 0
             else 100.0 * least(1.0, 2.0 * touches.inbound_or_mutual / (touches.inbound_or_mutual + touches.outbound))
         end as reciprocity,
         100 * least(1.0, coalesce(touches.meetings_last_365, 0) / {{ s.meetings_saturation | float }}) as meetings,
         100 * least(1.0, people.deal_roles / {{ s.deal_roles_saturation | float }}) as deal_roles_score
     from people
-    left join touches on touches.contact_id = people.contact_id
+    left join touches on people.contact_id = touches.contact_id
 )
 
 select

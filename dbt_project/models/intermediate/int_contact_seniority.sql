@@ -9,12 +9,17 @@ with contacts as (
 
 roles as (
     select
-        roles.contact_id,
+        contact_roles.contact_id,
         count(*) as deal_roles,
-        count(case when roles.role in ({{ sql_values(var('decision_roles')) }}) then 1 end) as decision_roles,
-        count(case when roles.role in ({{ sql_values(var('influence_roles')) }}) then 1 end) as influence_roles
-    from {{ ref('stg_salesforce__opportunity_contact_role') }} as roles
-    group by roles.contact_id
+        count(
+            case when contact_roles.role in ({{ sql_values(var('decision_roles')) }}) then 1 end
+        ) as decision_roles,
+        count(
+            case when contact_roles.role in ({{ sql_values(var('influence_roles')) }}) then 1 end
+        ) as influence_roles
+    {#- sqlfluff reads `roles` as a DuckDB keyword, so the alias spells it out. #}
+    from {{ ref('stg_salesforce__opportunity_contact_role') }} as contact_roles
+    group by contact_roles.contact_id
 ),
 
 parsed as (
@@ -34,7 +39,11 @@ select
     parsed.title,
     case
         {%- for level in var('seniority_title_patterns') %}
-        when {% for pattern in level.patterns %}parsed.title_lower like {{ sql_string(pattern) }}{{ ' or ' if not loop.last }}{% endfor %}
+        when {% for pattern in level.patterns -%}
+            {%- if not loop.first %}
+            or {% endif -%}
+            parsed.title_lower like {{ sql_string(pattern) }}
+        {%- endfor %}
             then {{ sql_string(level.level) }}
         {%- endfor %}
         when parsed.title_lower = '' then 'unknown'
@@ -44,4 +53,4 @@ select
     coalesce(roles.decision_roles, 0) as decision_roles,
     coalesce(roles.influence_roles, 0) as influence_roles
 from parsed
-left join roles on roles.contact_id = parsed.contact_id
+left join roles on parsed.contact_id = roles.contact_id

@@ -17,10 +17,17 @@
 {%- set urgent = sql_values(var('urgent_case_priorities')) -%}
 {#- Every branch names these columns and is unioned by name, so reordering a
     branch cannot shift values. -#}
-{%- set moment_columns = ['source_id', 'source_object', 'account_id', 'contact_id', 'occurred_at', 'moment_type', 'cause'] -%}
+{%- set moment_columns = [
+    'source_id', 'source_object', 'account_id', 'contact_id', 'occurred_at',
+    'moment_type', 'cause',
+] -%}
 
 with cases as (
-    select * from {{ ref('stg_salesforce__case') }}
+    select
+        *,
+        {#- Open cases age until the as-of date. #}
+        coalesce(closed_at, cast({{ as_of }} as {{ rapport_type('timestamp') }})) as aged_until
+    from {{ ref('stg_salesforce__case') }}
 ),
 
 case_moments as (
@@ -37,7 +44,8 @@ case_moments as (
         end as cause
     from cases
     where (is_escalated or priority in ({{ urgent }}))
-        and {{ dbt.datediff('created_at', 'coalesce(closed_at, cast(' ~ as_of ~ ' as ' ~ rapport_type('timestamp') ~ '))', 'day') }} > {{ slow_days }}
+        and {{ dbt.datediff('created_at', 'aged_until', 'day') }}
+        > {{ slow_days }}
 
     union all
 
@@ -52,7 +60,8 @@ case_moments as (
     from cases
     where priority in ({{ urgent }})
         and closed_at is not null
-        and {{ dbt.datediff('created_at', 'closed_at', 'hour') }} <= {{ var('quick_case_resolution_hours') }}
+        and {{ dbt.datediff('created_at', 'closed_at', 'hour') }}
+        <= {{ var('quick_case_resolution_hours') }}
 ),
 
 survey_moments as (
@@ -62,7 +71,11 @@ survey_moments as (
         account_id,
         contact_id,
         responded_at as occurred_at,
-        case when score >= {{ bands.promoter_min }} then 'delight' when score >= {{ bands.lukewarm_min }} then 'miss' else 'enrage' end as moment_type,
+        case
+            when score >= {{ bands.promoter_min }} then 'delight'
+            when score >= {{ bands.lukewarm_min }} then 'miss'
+            else 'enrage'
+        end as moment_type,
         case
             when score >= {{ bands.promoter_min }} then 'Promoter survey score'
             when score >= {{ bands.lukewarm_min }} then 'Lukewarm survey score'
@@ -98,7 +111,8 @@ competitor_losses as (
         cast(opportunities.close_date as {{ rapport_type('timestamp') }}) as occurred_at,
         'miss' as moment_type,
         case
-            when opportunities.opportunity_type = {{ sql_string(var('renewal_opportunity_type')) }} then 'Renewal lost to a competitor'
+            when opportunities.opportunity_type = {{ sql_string(var('renewal_opportunity_type')) }}
+                then 'Renewal lost to a competitor'
             else 'Deal lost to a competitor'
         end as cause
     from {{ ref('stg_salesforce__opportunity') }} as opportunities
@@ -106,7 +120,8 @@ competitor_losses as (
         and (
             opportunities.loss_reason = {{ sql_string(var('competitor_loss_reason')) }}
             or exists (
-                select 1 from {{ ref('stg_salesforce__opportunity_competitor') }} as competitors
+                select competitors.opportunity_id
+                from {{ ref('stg_salesforce__opportunity_competitor') }} as competitors
                 where competitors.opportunity_id = opportunities.opportunity_id
             )
         )
@@ -135,7 +150,10 @@ aged as (
 )
 
 select
-    cast({{ dbt.hash(dbt.concat(["source_object", "'-'", "source_id", "'-'", "moment_type"])) }} as {{ dbt.type_string() }}) as moment_id,
+    cast(
+        {{ dbt.hash(dbt.concat(["source_object", "'-'", "source_id", "'-'", "moment_type"])) }}
+        as {{ dbt.type_string() }}
+    ) as moment_id,
     cast(account_id as {{ dbt.type_string() }}) as account_id,
     cast(contact_id as {{ dbt.type_string() }}) as contact_id,
     cast(occurred_at as {{ rapport_type('timestamp') }}) as occurred_at,
@@ -145,5 +163,13 @@ select
     cast(source_id as {{ dbt.type_string() }}) as source_id,
     cast(base_weight as {{ rapport_type('float') }}) as base_weight,
     cast(age_days as {{ dbt.type_int() }}) as age_days,
-    cast(round(cast(base_weight * power(0.5, age_days / {{ var('moment_half_life_days') | float }}) as {{ dbt.type_numeric() }}), 4) as {{ rapport_type('float') }}) as decayed_weight
+    cast(
+        round(
+            cast(
+                base_weight * power(0.5, age_days / {{ var('moment_half_life_days') | float }})
+                as {{ dbt.type_numeric() }}
+            ),
+            4
+        ) as {{ rapport_type('float') }}
+    ) as decayed_weight
 from aged

@@ -18,8 +18,14 @@ with tasks as (
         'task' as source_object,
         account_id,
         contact_id,
-        cast(coalesce(cast(activity_date as {{ rapport_type('timestamp') }}), created_at) as {{ rapport_type('timestamp') }}) as occurred_at,
-        case when call_type = {{ sql_string(var('inbound_call_type')) }} then 'inbound' else 'outbound' end as direction,
+        cast(
+            coalesce(cast(activity_date as {{ rapport_type('timestamp') }}), created_at)
+            as {{ rapport_type('timestamp') }}
+        ) as occurred_at,
+        case
+            when call_type = {{ sql_string(var('inbound_call_type')) }} then 'inbound'
+            else 'outbound'
+        end as direction,
         cast(null as {{ dbt.type_string() }}) as sentiment,
         false as is_meeting,
         'task_subtype' as area_field_1,
@@ -49,7 +55,10 @@ events as (
 ),
 
 opportunities as (
-    select opportunity_id, account_id from {{ ref('stg_salesforce__opportunity') }}
+    select
+        opportunity_id,
+        account_id
+    from {{ ref('stg_salesforce__opportunity') }}
 ),
 
 cases as (
@@ -60,8 +69,10 @@ emails as (
     select
         emails.email_message_id as touchpoint_id,
         'email_message' as source_object,
-        coalesce(cases.account_id, opportunities.account_id, {#- 001 is Salesforce's fixed key prefix of Account Ids. #}
-        case when emails.related_to_id like '001%' then emails.related_to_id end) as account_id,
+        coalesce(
+            cases.account_id, opportunities.account_id, {#- 001 is Salesforce's fixed key prefix of Account Ids. #}
+            case when emails.related_to_id like '001%' then emails.related_to_id end
+        ) as account_id,
         cast(null as {{ dbt.type_string() }}) as contact_id,
         coalesce(emails.sent_at, emails.created_at) as occurred_at,
         case when emails.is_incoming then 'inbound' else 'outbound' end as direction,
@@ -74,7 +85,7 @@ emails as (
         emails.modified_at
     from {{ ref('stg_salesforce__email_message') }} as emails
     left join cases on cases.case_id = coalesce(emails.case_id, emails.related_to_id)
-    left join opportunities on opportunities.opportunity_id = emails.related_to_id
+    left join opportunities on emails.related_to_id = opportunities.opportunity_id
 ),
 
 service_cases as (
@@ -85,7 +96,10 @@ service_cases as (
         contact_id,
         created_at as occurred_at,
         'inbound' as direction,
-        case when is_escalated or priority in ({{ sql_values(var('urgent_case_priorities')) }}) then 'negative' end as sentiment,
+        case
+            when is_escalated or priority in ({{ sql_values(var('urgent_case_priorities')) }})
+                then 'negative'
+        end as sentiment,
         false as is_meeting,
         'case_reason' as area_field_1,
         case_reason as area_value_1,
@@ -180,14 +194,14 @@ select
     unioned.modified_at as source_modified_at
 from unioned
 left join areas as first_key
-    on first_key.source_object = unioned.source_object
-    and first_key.source_field = unioned.area_field_1
-    and first_key.source_value = unioned.area_value_1
+    on unioned.source_object = first_key.source_object
+        and unioned.area_field_1 = first_key.source_field
+        and unioned.area_value_1 = first_key.source_value
 left join areas as second_key
-    on second_key.source_object = unioned.source_object
-    and second_key.source_field = unioned.area_field_2
-    and second_key.source_value = unioned.area_value_2
+    on unioned.source_object = second_key.source_object
+        and unioned.area_field_2 = second_key.source_field
+        and unioned.area_value_2 = second_key.source_value
 left join areas as fallback
-    on fallback.source_object = unioned.source_object
-    and fallback.source_field = '*'
+    on unioned.source_object = fallback.source_object
+        and fallback.source_field = '*'
 where unioned.account_id is not null
