@@ -35,6 +35,8 @@ $(STAMP): requirements.lock pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	mkdir -p dbt_project/target
+	RAPPORT_TARGET=duckdb RAPPORT_DUCKDB_PATH=dbt_project/target/lint.duckdb $(BIN)/sqlfluff lint dbt_project
 
 format: $(STAMP)
 	$(BIN)/ruff format .
