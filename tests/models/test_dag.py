@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.models.conftest import run_dbt
+from tests.factories.dbt import run_dbt
 
 UPSTREAM_LAYERS = ("models/staging/", "models/intermediate/")
 MARTS = "models/marts/"

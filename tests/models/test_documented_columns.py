@@ -6,7 +6,7 @@ import json
 
 import duckdb
 
-from tests.models.conftest import write_raw_tables
+from tests.factories.dbt import write_raw_tables
 
 
 def test_documented_columns_match_the_built_warehouse(tmp_path, dbt_build, generated_records):

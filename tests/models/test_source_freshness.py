@@ -10,7 +10,7 @@ from dbt.cli.main import dbtRunner
 
 from rapport.demo import environment
 from rapport.warehouse import DBT_PROJECT_DIR
-from tests.models.conftest import write_raw_tables
+from tests.factories.dbt import write_raw_tables
 
 TEN_YEARS_HOURS = 24 * 365 * 10
 
