@@ -70,6 +70,8 @@ class Warehouse:
     history: pd.DataFrame
     transitions: pd.DataFrame
     moments: pd.DataFrame
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    violations: pd.DataFrame = field(default_factory=pd.DataFrame)
     snapshot_dates: list[date] = field(default_factory=list)
 
     def write(self, leave_out: tuple[str, ...] = ()) -> None:
@@ -80,6 +82,8 @@ class Warehouse:
             "relationship_history": self.history,
             "relationship_transitions": self.transitions,
             "fct_relationship_moments": self.moments,
+            "relationship_evidence": self.evidence,
+            "fct_expectation_violations": self.violations,
         }
         with duckdb.connect(str(self.path)) as connection:
             catalog = connection.sql("select current_database()").fetchone()[0]
@@ -169,6 +173,8 @@ def generate(
         history=history,
         transitions=transitions_of(history),
         moments=_moments(rng, accounts),
+        evidence=_evidence(accounts_frame),
+        violations=_violations(rng, accounts_frame),
         snapshot_dates=dates,
     )
     warehouse.write()
