@@ -45,11 +45,11 @@ INTENDED = {
     "connectors.salesforce.writeback.send.WritebackAborted": UNEXPECTED,
     "expectations.suites.SuiteConfigError": CONFIG_ERROR,
     "expectations.gate.GateFailed": GATE_FAILED,
-    "local_org.csv_seed.CsvSeedError": CONFIG_ERROR,
+    "local_org.csv_checks.CsvSeedError": CONFIG_ERROR,
     "local_org.bulk_csv.CsvFormatError": UNEXPECTED,
     "local_org.soql.SoqlError": UNEXPECTED,
     "local_org.jwt_bearer.JwtRejected": UNEXPECTED,
-    "local_org.store.RecordError": UNEXPECTED,
+    "local_org.values.RecordError": UNEXPECTED,
     "local_org.tooling.CustomFieldError": UNEXPECTED,
     "rapport.report_data.ReportError": CONFIG_ERROR,
 }

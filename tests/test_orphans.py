@@ -13,7 +13,7 @@ import pytest
 
 from tests.factories.orgs import AS_OF
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 
 def test_a_fifth_of_opportunities_without_account_neither_stops_nor_skews_the_run(pipeline_env):

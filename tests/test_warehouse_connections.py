@@ -155,6 +155,7 @@ def guarded(tmp_path_factory) -> Iterator[WarehouseSettings]:
         server.__exit__(None, None, None)
 
 
+@pytest.mark.postgres
 def test_the_server_refuses_a_wrong_password(guarded):
     import psycopg2
 
@@ -166,6 +167,7 @@ def test_the_server_refuses_a_wrong_password(guarded):
         pass
 
 
+@pytest.mark.postgres
 def test_psycopg2_and_read_table_connect(guarded):
     with postgres_connection(guarded) as connection, connection.cursor() as cursor:
         cursor.execute("create table if not exists public.probe as select 1 as id")
@@ -174,11 +176,13 @@ def test_psycopg2_and_read_table_connect(guarded):
     assert read_table(guarded, "public", "probe")["id"].tolist() == [1]
 
 
+@pytest.mark.postgres
 def test_the_gates_sqlalchemy_engine_connects(guarded):
     with open_warehouse(guarded) as sql:
         assert sql.rows("select current_user") == [("postgres",)]
 
 
+@pytest.mark.postgres
 def test_gx_postgres_datasource_connects(guarded):
     from expectations.gate import Check
     from expectations.gx_session import GxSession
@@ -195,6 +199,7 @@ def test_gx_postgres_datasource_connects(guarded):
     assert result.success, result.observed_value
 
 
+@pytest.mark.postgres
 def test_dlt_loads_through_its_destination(guarded, tmp_path):
     import dlt
 
@@ -209,6 +214,7 @@ def test_dlt_loads_through_its_destination(guarded, tmp_path):
     assert read_table(guarded, guarded.raw_schema, "probe")["id"].tolist() == ["001"]
 
 
+@pytest.mark.postgres
 def test_dbt_connects_with_its_environment(guarded, tmp_path):
     from dbt.cli.main import dbtRunner
 

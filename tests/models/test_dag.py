@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.factories.dbt import run_dbt
 
 UPSTREAM_LAYERS = ("models/staging/", "models/intermediate/")
 MARTS = "models/marts/"
+
+# dbt parses or builds the project: seconds to minutes.
+pytestmark = pytest.mark.slow
 
 
 def test_no_staging_or_intermediate_model_depends_on_a_mart(tmp_path):

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 
 from tests.factories.dbt import write_raw_tables
+
+# dbt parses or builds the project: seconds to minutes.
+pytestmark = pytest.mark.slow
 
 
 def test_documented_columns_match_the_built_warehouse(tmp_path, dbt_build, generated_records):

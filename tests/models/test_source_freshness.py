@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from dbt.cli.main import dbtRunner
 
 from rapport.demo import environment
@@ -13,6 +14,9 @@ from rapport.warehouse import DBT_PROJECT_DIR
 from tests.factories.dbt import write_raw_tables
 
 TEN_YEARS_HOURS = 24 * 365 * 10
+
+# dbt parses or builds the project: seconds to minutes.
+pytestmark = pytest.mark.slow
 
 
 def source_freshness(
