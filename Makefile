@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-fast setup system-packages lint format lock bench evaluate clean
+.PHONY: demo test test-fast setup system-packages lint lwc-test format lock bench evaluate clean
 
 demo: $(STAMP)
 	$(BIN)/rapport demo
@@ -37,6 +37,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	mkdir -p dbt_project/target
 	RAPPORT_TARGET=duckdb RAPPORT_DUCKDB_PATH=dbt_project/target/lint.duckdb $(BIN)/sqlfluff lint dbt_project
+
+# Jest tests of the Lightning web components (relationshipCard); needs node and
+# npm (`make system-packages` installs them), no org.
+lwc-test: system-packages
+	./scripts/lwc-test.sh
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -22,6 +22,7 @@ from expectations.gx_session import GxSession
 from expectations.marts import check_mart
 from expectations.raw import check_raw_table
 from expectations.suites import Severities, default_suites
+from rapport import progress
 from rapport.config import Settings
 from rapport.warehouse import open_warehouse, postgres_url
 
@@ -111,22 +112,39 @@ def run_gates(
         previous_counts = ctx.audit.previous_row_counts()
         results: list[CheckResult] = []
         row_counts: dict[str, int] = {}
+        mart_suites = list(default_suites().marts.values())
+        progress.planned("validate", len(settings.extract.objects) + len(mart_suites), "suites")
         for entry in settings.extract.objects:
             table = table_name(entry.name)
             outcome = check_raw_table(ctx, table, entry.name, previous_counts.get(table))
             results += outcome.results
+            _suite_checked(f"raw {table}", outcome.results)
             if outcome.row_count is not None:
                 row_counts[table] = outcome.row_count
         distribution = None
-        for suite in default_suites().marts.values():
+        for suite in mart_suites:
             mart = check_mart(ctx, suite)
             results += mart.results
+            _suite_checked(f"mart {suite.table}", mart.results)
             distribution = mart.distribution if mart.distribution is not None else distribution
         notes = [*ctx.notes, *describes.notes]
         accepted = not any(not r.success and r.severity == "error" for r in results)
         ctx.audit.record_run(run_id, results, row_counts, distribution, accepted, checked_at)
     index = _build_docs(session, notes)
     return GateReport(run_id, checked_at, results, notes, index)
+
+
+def _suite_checked(name: str, results: list[CheckResult]) -> None:
+    """One suite done: passed unless an error-severity check failed (warnings still pass)."""
+    errors = sum(1 for r in results if not r.success and r.severity == "error")
+    warnings = sum(1 for r in results if not r.success and r.severity == "warning")
+    progress.advanced(
+        "validate",
+        item=name,
+        checks=len(results),
+        warnings=warnings,
+        **({"failed": 1} if errors else {"passed": 1}),
+    )
 
 
 def record_results(settings: Settings, run_id: str, results: list[CheckResult]) -> None:

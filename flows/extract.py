@@ -11,6 +11,7 @@ from connectors.salesforce.api.client import SalesforceConfigError, SalesforceSi
 from connectors.salesforce.extract.fields import UnknownFieldError
 from connectors.salesforce.extract.load import LoadSummary, load_salesforce, open_client
 from flows.settings import Target, run_settings
+from rapport import progress
 
 
 def _worth_retrying(task, task_run, state) -> bool:
@@ -60,6 +61,13 @@ def extract(
             summary.budget_stop,
             ", ".join(summary.incomplete_objects),
         )
+    progress.finished(
+        "extract",
+        skipped=list(summary.skipped_objects),
+        incomplete=list(summary.incomplete_objects),
+        api_used=summary.api_requests_used,
+        api_limit=summary.api_requests_limit,
+    )
     create_markdown_artifact(
         key="rows-extracted",
         markdown=rows_markdown(summary),

@@ -10,6 +10,8 @@ from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from flows.artifacts import models_markdown
 from flows.settings import Target, run_settings
+from rapport import progress
+from rapport.dbt_progress import build_details, report_models
 from rapport.environment import scoped_environ
 from rapport.warehouse import DBT_PROJECT_DIR, dbt_env
 
@@ -24,6 +26,7 @@ def transform(full_refresh: bool = False, target: Target | None = None) -> None:
     ``target`` picks the warehouse type for this run (default: from settings).
     """
     settings = run_settings(target)
+    progress.started("transform", unit="models")
     args = ["build", *(["--full-refresh"] if full_refresh else [])]
     if settings.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": settings.as_of_date.isoformat()})]
@@ -33,7 +36,9 @@ def transform(full_refresh: bool = False, target: Target | None = None) -> None:
         runner = PrefectDbtRunner(
             settings=PrefectDbtSettings(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
         )
+        report_models(runner)
         result = runner.invoke(args)
+    progress.finished("transform", **build_details(result.result or []))
     create_markdown_artifact(
         key="dbt-models",
         markdown=models_markdown(result.result or []),

@@ -16,6 +16,7 @@ from expectations.gate import CheckResult, enforce
 from expectations.report import gate_markdown
 from expectations.runner import run_gates
 from flows.settings import Target, run_settings
+from rapport import progress
 
 ARTIFACT_KEY = "gate-results"
 
@@ -29,6 +30,7 @@ def validate(target: Target | None = None) -> list[CheckResult]:
     """
     settings = run_settings(target)
     logger = get_run_logger()
+    progress.started("validate", unit="suites")
     report = run_gates(settings, run_id=flow_run.id)
     for note in report.notes:
         logger.info(note)
@@ -45,6 +47,13 @@ def validate(target: Target | None = None) -> list[CheckResult]:
         len(report.errors),
         len(report.warnings),
         report.data_docs_index,
+    )
+    progress.finished(
+        "validate",
+        checks=len(report.results),
+        errors=len(report.errors),
+        warnings=len(report.warnings),
+        passed=report.passed,
     )
     enforce(report.results)
     return report.results

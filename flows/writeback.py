@@ -13,10 +13,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from connectors.salesforce.api.client import connect
+from connectors.salesforce.api.usage import ApiCallCounter
 from connectors.salesforce.writeback.report import WritebackReport
 from connectors.salesforce.writeback.send import PayloadCheck
 from connectors.salesforce.writeback.sync import sync_writeback
 from flows.settings import Target, run_settings
+from rapport import progress
 from rapport.config import Settings
 
 
@@ -54,7 +56,10 @@ def writeback(dry_run: bool = False, target: Target | None = None) -> WritebackR
     """
     settings = run_settings(target)
     logger = get_run_logger()
+    progress.started("writeback", unit="records")
     sf = connect(settings.salesforce)
+    calls = ApiCallCounter(lambda: progress.advanced("writeback", 0, api_calls=1))
+    calls.attach(sf.session)
     run_id = flow_run.get_id() or None
     report = sync_writeback(
         sf,
@@ -66,6 +71,7 @@ def writeback(dry_run: bool = False, target: Target | None = None) -> WritebackR
         payload_check=payload_gate(settings, run_id),
     )
     publish_report(report)
+    progress.finished("writeback", **writeback_details(report, calls))
     for failure in report.failures[:20]:
         logger.warning(
             "%s %s rejected: %s %s",
@@ -75,3 +81,16 @@ def writeback(dry_run: bool = False, target: Target | None = None) -> WritebackR
             failure.message,
         )
     return report
+
+
+def writeback_details(report: WritebackReport, calls: ApiCallCounter) -> dict:
+    """The run summary's write-back part: counts per object, and the API calls used and left."""
+    counters = ("records", "created", "updated", "unchanged", "conflicts", "invalid", "missing")
+    counters += ("sent", "succeeded", "failed", "not_sent")
+    return {
+        "dry_run": report.dry_run,
+        "objects": {o.object_name: {c: getattr(o, c) for c in counters} for o in report.objects},
+        "api_calls": calls.calls,
+        "api_used": calls.used,
+        "api_limit": calls.limit,
+    }

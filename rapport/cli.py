@@ -18,15 +18,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from rapport import prefect_defaults
 from rapport.config import CONFIG_ENV_VAR
+from rapport.consoles import make_console
 from rapport.errors import explain
+
+if TYPE_CHECKING:
+    from rapport.progress_tracker import ProgressTracker
 
 prefect_defaults.apply()
 
@@ -40,8 +43,10 @@ local_org_app = typer.Typer(
     help="Run, generate or export Rapport's local Salesforce-compatible org.", no_args_is_help=True
 )
 app.add_typer(local_org_app, name="local-org")
-console = Console()
-err_console = Console(stderr=True)
+# Results on stdout, progress and errors on stderr (so `run --json` prints JSON only);
+# made again when a command starts, for the stream it will actually write to.
+console = make_console()
+err_console = make_console(stderr=True)
 
 DEFAULT_WAREHOUSE = Path("warehouse/rapport.duckdb")
 DEFAULT_STATE_DIR = Path(".rapport")
@@ -69,11 +74,12 @@ def _options(
         bool, typer.Option(help="Show tracebacks instead of one-paragraph errors.")
     ] = False,
 ) -> None:
-    global _debug
+    global _debug, console, err_console
     _debug = debug
+    console, err_console = make_console(), make_console(stderr=True)
     if not debug:
         # Flow logs (and the tracebacks Prefect logs for failed tasks) stay in
-        # the Prefect API; the terminal gets a spinner, the result, or one
+        # the Prefect API; the terminal gets progress, the result, or one
         # paragraph about what went wrong. --debug shows everything.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "CRITICAL")
@@ -82,19 +88,28 @@ def _options(
         os.environ[CONFIG_ENV_VAR] = str(config)
 
 
-def _stage(description: str):
-    """A spinner with elapsed time while a long stage runs."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+@contextmanager
+def _progress() -> Iterator[ProgressTracker]:
+    """Show each stage's progress on stderr while the block runs; yields what it counted.
 
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-    )
-    progress.add_task(description, total=None)
-    return progress
+    When a stage fails, what the run did up to then is summarised before the error.
+    """
+    from rapport.progress_display import showing_progress
+    from rapport.summary import run_summary, summary_renderable
+
+    with showing_progress(err_console) as tracker:
+        try:
+            yield tracker
+        except Exception:
+            if tracker.stages:
+                err_console.print(summary_renderable(run_summary(tracker)))
+            raise
+
+
+def _print_summary(tracker: ProgressTracker) -> None:
+    from rapport.summary import run_summary, summary_renderable
+
+    console.print(summary_renderable(run_summary(tracker)))
 
 
 @contextmanager
@@ -133,13 +148,13 @@ def demo(
     """Start a local org, run the whole flow against it, and read the result back from the CRM."""
     from rapport.demo import run_demo
 
-    with (
-        _holding_warehouse("demo", warehouse, state_dir),
-        _stage(
-            f"Demo: local org with {'your export' if org_data else f'{accounts} generated accounts'} → extract → dbt → gates → write-back"
-        ),
-    ):
+    source = "your export" if org_data else f"{accounts} generated accounts"
+    err_console.print(
+        f"Demo: a local org with {source} → extract → dbt → gates → write-back", markup=False
+    )
+    with _holding_warehouse("demo", warehouse, state_dir), _progress() as tracker:
         result = run_demo(accounts, seed, org_data, warehouse, state_dir)
+    _print_summary(tracker)
     table = Table(title=f"Relationship types read back from the CRM ({result.accounts} accounts)")
     table.add_column("Relationship_Type__c")
     table.add_column("accounts", justify="right")
@@ -164,6 +179,10 @@ def run(
     objects: Annotated[
         list[str] | None, typer.Option("--object", help="Extract only this object (repeatable).")
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the run summary as JSON on stdout, and nothing else."),
+    ] = False,
 ) -> None:
     """Extract → transform → validate → write back, as the scheduled deployments do."""
     # The lock first: a run that must wait or stop says so before loading Prefect.
@@ -171,16 +190,30 @@ def run(
         from flows.relationship_intelligence import relationship_intelligence
 
         started_at = datetime.now(UTC)
-        with _stage("Running relationship_intelligence"):
+        with _progress() as tracker:
             distribution = relationship_intelligence(
                 full_refresh=full_refresh, dry_run=dry_run, objects=objects or None
             )
+    if as_json:
+        import json
+
+        from rapport.summary import run_summary
+
+        summary = {**run_summary(tracker), "relationship_types": distribution}
+        print(json.dumps(summary, indent=2, sort_keys=False))
+        return
+    _print_summary(tracker)
     _print_distribution(distribution)
     if dry_run:
+        from rapport.cli_output import markdown_renderable
         from rapport.dry_run import dry_run_report_since
 
         report = dry_run_report_since(started_at)
-        console.print(report or "No write-back was computed (see the run's log).", markup=False)
+        console.print(
+            markdown_renderable(report)
+            if report
+            else "No write-back was computed (see the run's log)."
+        )
 
 
 @app.command()
@@ -196,9 +229,9 @@ def extract(
     with _holding_warehouse("extract"):
         from flows.extract import extract as extract_flow
 
-        with _stage("Extracting from Salesforce"):
-            summary = extract_flow(full_refresh=full_refresh, objects=objects or None)
-    console.print(summary)
+        with _progress() as tracker:
+            extract_flow(full_refresh=full_refresh, objects=objects or None)
+    _print_summary(tracker)
 
 
 @app.command()
@@ -211,9 +244,9 @@ def transform(
     with _holding_warehouse("transform"):
         from flows.transform import transform as transform_flow
 
-        with _stage("Building the dbt models"):
+        with _progress() as tracker:
             transform_flow(full_refresh=full_refresh)
-    console.print("Models built and tested.")
+    _print_summary(tracker)
 
 
 @app.command()
@@ -222,9 +255,13 @@ def validate() -> None:
     with _holding_warehouse("validate"):
         from flows.validate import validate as validate_flow
 
-        with _stage("Running the quality gates"):
+        with _progress() as tracker:
             results = validate_flow()
-    console.print(results)
+    _print_summary(tracker)
+    from rapport.cli_output import failed_checks_renderable
+
+    failed = failed_checks_renderable(results)
+    console.print(failed if failed is not None else "Every check passed.")
 
 
 @app.command()
@@ -237,18 +274,21 @@ def writeback(
     with _holding_warehouse("writeback"):
         from flows.writeback import writeback as writeback_flow
 
-        stage = "Writing back to the CRM" if not dry_run else "Computing the write-back (dry run)"
-        with _stage(stage):
+        with _progress() as tracker:
             report = writeback_flow(dry_run=dry_run)
-    console.print(report.to_markdown())
+    _print_summary(tracker)
+    from rapport.cli_output import markdown_renderable
+
+    console.print(markdown_renderable(report.to_markdown()))
 
 
 @app.command("install-fields")
 def install_fields() -> None:
     """Create any missing Rapport field on Account and Contact (Tooling API) and list those that exist."""
     from connectors.salesforce.writeback.install import run_install_fields
+    from rapport.cli_output import install_renderable
 
-    console.print(run_install_fields())
+    console.print(install_renderable(run_install_fields()))
 
 
 @app.command()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a PostgreSQL server (dbt is built and
-# tested against it too), and Chromium with a font (the report's browser test).
+# tested against it too), Chromium with a font (the report's browser test), and
+# node with npm (the Lightning web components' Jest tests, `make lwc-test`).
 # Installs only what is missing; needs root (or passwordless sudo) and apt-get.
 set -euo pipefail
 
@@ -8,6 +9,8 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -19,7 +22,7 @@ else
 fi
 if [ "$sudo" = "none" ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "Missing system packages: ${missing[*]}; install them (apt-get install ${missing[*]})." >&2
-  echo "Without them the PostgreSQL and browser tests are skipped." >&2
+  echo "Without them the PostgreSQL and browser tests are skipped (and make lwc-test fails)." >&2
   # CI must not pass by skipping.
   [ -z "${CI:-}" ] || exit 1
   exit 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import subprocess
@@ -17,6 +18,13 @@ from rapport.cli import app
 
 runner = CliRunner()
 RAPPORT = str(Path(sys.executable).with_name("rapport"))
+# A Python repr in output meant for people: `InstallReport(created=[...`.
+REPR = re.compile(r"\b[A-Z][A-Za-z]+\([a-z_]+=")
+
+
+def assert_no_repr(output: str) -> None:
+    assert not REPR.search(output), REPR.search(output).group(0)
+
 
 COMMANDS = [
     [],
@@ -105,6 +113,7 @@ def test_doctor_names_each_problem_of_a_misconfigured_org(tmp_path, bare_org, mo
     assert "problem" in rows["CRM fields"] and "Relationship_Type__c" in result.output
     assert "problem" in rows["warehouse"]
     assert "rapport install-fields" in re.sub(r"[\s│]+", " ", result.output)
+    assert_no_repr(result.output)
 
 
 @pytest.mark.slow
@@ -131,6 +140,16 @@ def test_install_fields_creates_the_missing_fields(tmp_path, bare_org, monkeypat
     assert first.exit_code == 0, first.output
     assert "Relationship_Type__c" in bare_org.store.spec("Account").fields
     assert bare_org.request_log.count("POST", "tooling/sobjects/CustomField") == 10
+    assert_no_repr(first.output)
+    fields = {
+        line.split("│")[1].strip(): line.split("│")[2].strip()
+        for line in first.output.splitlines()
+        if line.count("│") >= 3
+    }
+    assert fields["Account.Relationship_Type__c"] == "created"
+    assert (
+        "Permission sets created: Rapport_Relationship_Fields, Rapport_Integration." in first.output
+    )
 
 
 @pytest.mark.slow
@@ -195,5 +214,52 @@ def test_stage_commands_run_one_after_another(small_org):
     for command in (["extract"], ["transform"], ["validate"], ["writeback", "--dry-run"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 0, f"{command}: {result.output}"
+        assert "Run summary" in result.output
+        assert_no_repr(result.output)
     assert small_org.org.request_log.count("PATCH", "composite") == 0  # a dry run writes nothing
     assert "Dry run" in result.output or "dry run" in result.output.lower()
+
+
+STAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* +"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_run_piped_prints_a_line_per_stage_with_counts_and_a_summary(small_org):
+    """Off a terminal (CI, cron), the log shows where a run is and what it did."""
+    from rapport.config import load_settings
+
+    result = runner.invoke(app, ["run"])
+
+    assert result.exit_code == 0, result.output
+    progress_lines = result.stderr
+    for stage, counts in [
+        ("extract", r"\d+ of \d+ objects, [\d,]+ rows in all \([\d,]+ rows/s\)"),
+        ("dbt build", r"\d+ of \d+ models built"),
+        ("gates", r"\d+ of \d+ suites checked, \d+ passed"),
+        ("write-back", r"[\d,]+ of [\d,]+ records sent, [\d,]+ API calls"),
+    ]:
+        assert re.search(STAMP + re.escape(stage) + r" .*" + counts, progress_lines, re.M), stage
+    summary = result.stdout
+    rows = {
+        cells[1].strip(): cells[2:]
+        for cells in (line.split("│") for line in summary.splitlines())
+        if len(cells) >= 4
+    }
+    for entry in load_settings().extract.objects:
+        assert entry.name in rows, f"{entry.name} missing from the summary"
+    header = next(line for line in summary.splitlines() if "created" in line)
+    for counter in ("created", "updated", "unchanged", "conflicts", "failed"):
+        assert counter in header
+    assert int(rows["Account"][0].strip().replace(",", "")) > 0  # rows extracted
+    assert re.search(r"API requests used today: [\d,]+ of [\d,]+ \([\d,]+ left\)", summary)
+    assert_no_repr(result.output)
+
+    again = runner.invoke(app, ["run", "--json"])
+
+    assert again.exit_code == 0, again.output
+    data = json.loads(again.stdout)  # stdout holds the JSON and nothing else
+    assert set(data["stages"]) == {"extract", "transform", "validate", "writeback"}
+    assert set(data["stages"]["writeback"]["totals"]) >= {"created", "updated", "unchanged"}
+    assert data["stages"]["writeback"]["totals"]["unchanged"] > 0  # nothing new to write
+    assert sum(data["relationship_types"].values()) == 60

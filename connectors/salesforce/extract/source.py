@@ -43,6 +43,7 @@ from connectors.salesforce.extract.fields import (
     extractable_fields,
     records_to_arrow,
 )
+from rapport import progress
 from rapport.config import ExtractSettings
 from rapport.errors import RapportError
 
@@ -299,12 +300,16 @@ def object_resource(
     def rows() -> Iterator[pa.Table]:
         if client.budget.reached:
             report.stopped(plan.catalog_name, client.budget.describe())
+            progress.advanced("extract", item=plan.catalog_name, incomplete=1)
             return
         extraction = ObjectExtraction(client, plan, settings, dlt.current.resource_state(), seen_at)
         try:
             transport = extraction.choose_transport()
             report.transports[plan.catalog_name] = transport
-            yield from extraction.rows(transport)
+            for table in extraction.rows(transport):
+                progress.advanced("extract", 0, plan.catalog_name, rows=table.num_rows)
+                yield table
+            progress.advanced("extract", item=plan.catalog_name)
         except ApiBudgetReached as stop:
             logger.warning(
                 "Stopping the extraction of %s for the API budget (%s); the next run resumes it.",
@@ -312,9 +317,11 @@ def object_resource(
                 stop,
             )
             report.stopped(plan.catalog_name, str(stop))
+            progress.advanced("extract", item=plan.catalog_name, incomplete=1)
         except (ObjectDeferred, BulkJobGone) as deferred:
             logger.warning("%s", deferred)
             report.deferred(plan.catalog_name)
+            progress.advanced("extract", item=plan.catalog_name, incomplete=1)
 
     return dlt.resource(
         rows,
@@ -355,18 +362,22 @@ def salesforce_source(
     describe is saved in ``describe_dir`` under the catalog's object name.
     """
     seen_at = datetime.now(UTC)
+    progress.started("extract", total=len(objects), unit="objects")
     for entry in objects:
         if client.budget.reached:
             report.stopped(entry.name, client.budget.describe())
+            progress.advanced("extract", item=entry.name, incomplete=1)
             continue
         try:
             describe = client.describe(entry.api_name)
         except ApiBudgetReached as stop:
             report.stopped(entry.name, str(stop))
+            progress.advanced("extract", item=entry.name, incomplete=1)
             continue
         if describe is None:
             logger.warning("Skipping %s: the org has no object %s.", entry.name, entry.api_name)
             report.skipped.append(entry.name)
+            progress.advanced("extract", item=entry.name, skipped=1)
             continue
         if describe_dir is not None:
             save_describe(describe_dir, entry.name, describe)

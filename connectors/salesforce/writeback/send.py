@@ -41,6 +41,7 @@ from connectors.salesforce.writeback.state import (
 )
 from connectors.salesforce.writeback.transport import COMPOSITE_LIMIT, RecordUpdate, WriteOutcome
 from connectors.salesforce.writeback.values import format_datetime
+from rapport import progress
 from rapport.config import WritebackSettings
 from rapport.errors import RapportError
 
@@ -82,6 +83,7 @@ def send_plan(
             if updates:
                 allowed = sorted(PayloadBuilder(item.bound).allowed)
                 payload_check(item.bound.object_name, updates, item.describe, allowed)
+    progress.planned("writeback", sum(len(updates) for _, updates in queued), "records")
     for position, (item, updates) in enumerate(queued):
         if not updates:
             continue
@@ -259,6 +261,7 @@ def _record_outcomes(
     item.summary.sent += len(outcomes)
     item.summary.succeeded += sum(1 for o in outcomes if o.success)
     item.summary.failed += sum(1 for o in outcomes if not o.success)
+    progress.advanced("writeback", len(outcomes), item.bound.object_name)
 
 
 def _record_not_sent(
