@@ -55,6 +55,7 @@ lock: $(STAMP)
 # Typology accuracy against the generator's ground truth (bench/evaluate.py).
 evaluate: $(STAMP)
 	$(BIN)/python -m bench.evaluate --accounts 2000 --seeds 2026 7
+	$(BIN)/python -m bench.backtest --accounts 2000 --seed 2026
 
 clean:
 	rm -rf $(VENV) warehouse .rapport dbt_project/target dbt_project/logs

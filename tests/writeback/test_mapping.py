@@ -35,7 +35,27 @@ def test_the_shipped_mapping_writes_only_rapport_fields_and_covers_them_all():
     mapping = load_mapping()
 
     assert {name.lower() for name in mapping.field_names()} == allowed_fields()
-    assert {d.full_name for d in rapport_fields()} == set(mapping.field_names())
+    assert {d.full_name for d in rapport_fields() if not d.rep_owned} == set(mapping.field_names())
+
+
+def test_the_reps_perceived_type_is_never_allowed_even_when_listed_as_extra(env):
+    """Rapport ships the field but the view in it is the rep's: no mapping may write it."""
+    assert "account.relationship_perceived_type__c" not in allowed_fields(
+        ["Account.Relationship_Perceived_Type__c"]
+    )
+    mapping = mapping_with(
+        {"Relationship_Perceived_Type__c": {"column": "relationship_type_label"}}
+    )
+    env.org.request_log.clear()
+
+    with pytest.raises(MappingError, match="Relationship_Perceived_Type__c"):
+        env.sync(
+            mapping=mapping,
+            options=WritebackSettings(
+                extra_allowed_fields=["Account.Relationship_Perceived_Type__c"]
+            ),
+        )
+    assert env.org.request_log.entries() == []
 
 
 def test_a_mapping_file_that_does_not_parse_names_the_problem(tmp_path):

@@ -123,9 +123,16 @@ def parse_mapping(raw: Any, source: str = "mapping") -> WritebackMapping:
 # --------------------------------------------------------------------------- allow-list
 
 
+def rep_owned_fields() -> frozenset[str]:
+    """``Object.Field`` names (lower-cased) the reps own: never written, even if listed."""
+    return frozenset(f.full_name.lower() for f in rapport_fields() if f.rep_owned)
+
+
 def allowed_fields(extra: Iterable[str] = ()) -> frozenset[str]:
-    """``Object.Field`` names Rapport may write, lower-cased: its own fields plus ``extra``."""
-    return frozenset(name.lower() for name in [*(f.full_name for f in rapport_fields()), *extra])
+    """``Object.Field`` names Rapport may write, lower-cased: its own fields plus ``extra``,
+    less the fields the reps own (their view must stay theirs)."""
+    names = {name.lower() for name in [*(f.full_name for f in rapport_fields()), *extra]}
+    return frozenset(names - rep_owned_fields())
 
 
 def check_allow_list(mapping: WritebackMapping, allowed: frozenset[str]) -> None:

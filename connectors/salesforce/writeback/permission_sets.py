@@ -31,10 +31,13 @@ class PermissionSetDefinition:
     editable: bool
 
     def field_permissions(self, fields: Iterable[FieldDefinition]) -> list[dict[str, Any]]:
-        """One entry per field, sorted by full name as Salesforce retrieves them."""
+        """One entry per field, sorted by full name as Salesforce retrieves them.
+
+        A rep-owned field flips the grant: the people edit it, the integration
+        user only reads it (so even a misconfigured write-back cannot)."""
         return [
-            {"editable": self.editable, "field": full_name, "readable": True}
-            for full_name in sorted(f.full_name for f in fields)
+            {"editable": self.editable != f.rep_owned, "field": f.full_name, "readable": True}
+            for f in sorted(fields, key=lambda f: f.full_name)
         ]
 
     def metadata(self, fields: Iterable[FieldDefinition]) -> dict[str, Any]:

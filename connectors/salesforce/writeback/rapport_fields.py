@@ -52,6 +52,9 @@ class FieldDefinition:
     scale: int | None = None
     picklist_values: tuple[str, ...] = ()
     visible_lines: int | None = None
+    # Shipped and installed by Rapport but owned by the reps: Rapport reads it
+    # (extract) and never writes it, whatever the mapping says.
+    rep_owned: bool = False
 
     @property
     def full_name(self) -> str:
@@ -204,6 +207,16 @@ def rapport_fields() -> tuple[FieldDefinition, ...]:
             "The rule that matched and the evidence behind it.",
             length=32768,
             visible_lines=5,
+        ),
+        FieldDefinition(
+            "Account",
+            "Relationship_Perceived_Type__c",
+            "Relationship Perceived Type",
+            "Picklist",
+            "Where the account team believes the relationship stands, set by hand.",
+            "Your own view of the relationship. Rapport reads it and never changes it.",
+            picklist_values=_relationship_type_labels(),
+            rep_owned=True,
         ),
         FieldDefinition(
             "Account",

@@ -19,7 +19,26 @@
 
 
 with accounts as (
+    {#- An account created after the as-of date did not exist yet. -#}
     select * from {{ ref('stg_salesforce__account') }}
+    where cast(created_at as date) <= {{ as_of }}
+),
+
+{# Deals as they stood on the as-of date: a deal created later did not
+    exist, and one closed later was still open (its stage then is unknown). #}
+opportunities_as_of as (
+    select
+        opportunity_id,
+        account_id,
+        opportunity_type,
+        case when is_closed and close_date > {{ as_of }} then null else stage_name end as stage_name,
+        amount,
+        close_date,
+        is_closed and close_date <= {{ as_of }} as is_closed,
+        is_won and close_date <= {{ as_of }} as is_won,
+        loss_reason
+    from {{ ref('stg_salesforce__opportunity') }}
+    where cast(created_at as date) <= {{ as_of }}
 ),
 
 opportunities as (
@@ -35,9 +54,7 @@ opportunities as (
         end as has_competitor,
         {#- A won deal worth nothing (a free pilot) is not a purchase. -#}
         opportunities.is_won and coalesce(opportunities.amount, 1) > 0 as is_purchase
-    from {{ ref('stg_salesforce__opportunity') }} as opportunities
-    where coalesce(opportunities.close_date, cast(opportunities.created_at as date)) <= {{ as_of }}
-        or not opportunities.is_closed
+    from opportunities_as_of as opportunities
 ),
 
 deals as (
@@ -90,6 +107,26 @@ deals as (
     group by account_id
 ),
 
+{# Contracts as they stood on the as-of date: one created later did not
+    exist; a signed contract whose record changed after the as-of date (it
+    expired or was terminated since) takes its status from its dates. #}
+contracts_as_of as (
+    select
+        account_id,
+        start_date,
+        end_date,
+        case
+            when cast(modified_at as date) <= {{ as_of }}
+                or status not in ({{ sql_values(contract_status.active + contract_status.ended) }})
+                then status
+            when start_date > {{ as_of }} then {{ sql_string(contract_status.pending[0]) }}
+            when end_date < {{ as_of }} then {{ sql_string(contract_status.ended[0]) }}
+            else {{ sql_string(contract_status.active[0]) }}
+        end as status
+    from {{ ref('stg_salesforce__contract') }}
+    where cast(created_at as date) <= {{ as_of }}
+),
+
 contracts as (
     select
         account_id,
@@ -116,7 +153,7 @@ contracts as (
                     then end_date
             end
         ) as contract_end_date
-    from {{ ref('stg_salesforce__contract') }}
+    from contracts_as_of
     group by account_id
 ),
 
@@ -198,7 +235,7 @@ service as (
     select
         account_id,
         count(case when is_escalated and cast(created_at as date) > {{ year_ago }} then 1 end) as escalations_last_365,
-        count(case when not is_closed then 1 end) as open_cases
+        count(case when not is_closed or cast(closed_at as date) > {{ as_of }} then 1 end) as open_cases
     from {{ ref('stg_salesforce__case') }}
     where cast(created_at as date) <= {{ as_of }}
     group by account_id
@@ -212,8 +249,11 @@ deliveries as (
             case
                 when effective_date > {{ year_ago }}
                     and (
-                        delivered_date > promised_delivery_date
-                        or (delivered_date is null and promised_delivery_date < {{ as_of }})
+                        (delivered_date <= {{ as_of }} and delivered_date > promised_delivery_date)
+                        or (
+                            (delivered_date is null or delivered_date > {{ as_of }})
+                            and promised_delivery_date < {{ as_of }}
+                        )
                     )
                     then 1
             end

@@ -1,10 +1,13 @@
 {#- Seniority parsed from free-text job titles, and roles played on deals.
     Titles are messy ("VP, Ops", "Chief Financial Officer", "Head of IT"), so
     the patterns (vars: seniority_title_patterns) look for the words that
-    mark a level, most senior first. -#}
+    mark a level, most senior first. Contacts and deal roles created after
+    the as-of date do not exist yet. -#}
+{%- set as_of = as_of_date() -%}
 
 with contacts as (
     select * from {{ ref('stg_salesforce__contact') }}
+    where cast(created_at as date) <= {{ as_of }}
 ),
 
 roles as (
@@ -19,6 +22,7 @@ roles as (
         ) as influence_roles
     {#- sqlfluff reads `roles` as a DuckDB keyword, so the alias spells it out. #}
     from {{ ref('stg_salesforce__opportunity_contact_role') }} as contact_roles
+    where cast(contact_roles.created_at as date) <= {{ as_of }}
     group by contact_roles.contact_id
 ),
 

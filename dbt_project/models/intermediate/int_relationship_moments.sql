@@ -25,8 +25,12 @@
 with cases as (
     select
         *,
-        {#- Open cases age until the as-of date. #}
-        coalesce(closed_at, cast({{ as_of }} as {{ rapport_type('timestamp') }})) as aged_until
+        {#- Open cases (and those closed after it) age until the as-of date. #}
+        case
+            when closed_at is null or cast(closed_at as date) > {{ as_of }}
+                then cast({{ as_of }} as {{ rapport_type('timestamp') }})
+            else closed_at
+        end as aged_until
     from {{ ref('stg_salesforce__case') }}
 ),
 
@@ -91,14 +95,21 @@ delivery_moments as (
         'order' as source_object,
         account_id,
         cast(null as {{ dbt.type_string() }}) as contact_id,
-        cast(coalesce(delivered_date, promised_delivery_date) as {{ rapport_type('timestamp') }}) as occurred_at,
+        {#- A delivery made after the as-of date was still missing then. #}
+        cast(
+            case when delivered_date <= {{ as_of }} then delivered_date else promised_delivery_date end
+            as {{ rapport_type('timestamp') }}
+        ) as occurred_at,
         'miss' as moment_type,
         'Late delivery' as cause
     from {{ ref('stg_salesforce__order') }}
     where promised_delivery_date is not null
         and (
-            delivered_date > promised_delivery_date
-            or (delivered_date is null and promised_delivery_date < {{ as_of }})
+            (delivered_date <= {{ as_of }} and delivered_date > promised_delivery_date)
+            or (
+                (delivered_date is null or delivered_date > {{ as_of }})
+                and promised_delivery_date < {{ as_of }}
+            )
         )
 ),
 
