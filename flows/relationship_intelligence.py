@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
@@ -18,8 +17,8 @@ from flows import transform as transform_stage
 from flows import validate as validate_stage
 from flows import writeback as writeback_stage
 from flows.artifacts import distribution_markdown
-from rapport.config import load_settings
-from rapport.warehouse import read_table
+from rapport.config import WarehouseType, load_settings
+from rapport.warehouse import backend_for, read_table
 
 
 @flow(name="relationship_intelligence")
@@ -27,7 +26,7 @@ def relationship_intelligence(
     full_refresh: bool = False,
     dry_run: bool = False,
     objects: list[str] | None = None,
-    target: Literal["duckdb", "postgres"] | None = None,
+    target: WarehouseType | None = None,
 ) -> dict[str, int]:
     """Measure every account's relationship and write it back to the CRM.
 
@@ -42,16 +41,23 @@ def relationship_intelligence(
         # Each stage reads its settings afresh; a run's process is its own, so
         # the override lasts exactly this flow run.
         os.environ["RAPPORT_WAREHOUSE__TYPE"] = target
-    extracted = extract_stage.extract(full_refresh=full_refresh, objects=objects)
+    settings = load_settings()
+    # Before anything runs: a warehouse that cannot hold a stage fails here,
+    # not after extract and transform succeeded.
+    backend_for(settings.warehouse).probe()
+    extracted = None
+    if settings.source.extracts:
+        extracted = extract_stage.extract(full_refresh=full_refresh, objects=objects)
+    else:
+        logger.info("Raw tables landed by %s: nothing to extract.", settings.source.loader)
     transform_stage.transform(full_refresh=full_refresh)
     validate_stage.validate()
-    if extracted.budget_stop and not dry_run:
+    if extracted is not None and extracted.budget_stop and not dry_run:
         # The rest of the budget belongs to the next extraction, which resumes
         # where this one stopped; the CRM keeps the previous, consistent answer.
         logger.warning("Write-back skipped: extraction stopped for the API budget.")
     else:
         writeback_stage.writeback(dry_run=dry_run)
-    settings = load_settings()
     distribution = publish_distribution(settings)
     publish_report_link(settings)
     logger.info("Relationship types: %s", distribution)

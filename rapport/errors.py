@@ -24,6 +24,8 @@ _CONFIG_ERRORS = {
     "CsvSeedError": "Fix the named file and line in the export folder.",
     "FileNotFoundError": "Check the path.",
     "ReportError": "The report reads the marts: build them first.",
+    "MissingDriver": "Install the extra named above, or choose another warehouse.type.",
+    "UnsupportedStage": "Choose a warehouse.type that runs every stage (`rapport doctor` lists them).",
 }
 _SIGN_IN_ERRORS = {
     "SalesforceSignInError",
