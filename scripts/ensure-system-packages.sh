@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a PostgreSQL server (dbt is built and
-# tested against it too), and Chromium with a font (the report's browser test).
+# tested against it too), Chromium with a font (the report's browser test), and
+# a Java 17 runtime (pyspark, for the Spark warehouse tests).
 # Installs only what is missing; needs root (or passwordless sudo) and apt-get.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

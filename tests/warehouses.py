@@ -44,6 +44,3 @@ def use_warehouse(kind: str, monkeypatch: pytest.MonkeyPatch, tmp_path, request)
             "DATABASE": database,
         }.items():
             monkeypatch.setenv(f"RAPPORT_WAREHOUSE__{key}", value)
-    elif kind == "spark":
-        for key, value in request.getfixturevalue("spark_env")(tmp_path).items():
-            monkeypatch.setenv(key, value)

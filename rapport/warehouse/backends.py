@@ -42,6 +42,8 @@ class WarehouseBackend(ABC):
     # Python modules the stages import, and the extra that installs them.
     drivers: tuple[str, ...] = ()
     extra: str = ""
+    # The file format dlt loads with; None: the destination's own.
+    loader_file_format: str | None = None
 
     def __init__(self, settings: WarehouseSettings) -> None:
         self.settings = settings
