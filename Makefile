@@ -6,13 +6,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test setup system-packages lint format lock bench evaluate clean
+.PHONY: demo test test-fast setup system-packages lint format lock bench evaluate clean
 
 demo: $(STAMP)
 	$(BIN)/rapport demo
 
 test: $(STAMP) system-packages
 	$(BIN)/pytest
+
+# The quick loop while editing: no flow runs, dbt builds, PostgreSQL or Chromium
+# (markers in pyproject.toml). `make test` still runs everything.
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow and not postgres and not browser"
 
 system-packages:
 	./scripts/ensure-system-packages.sh
@@ -30,6 +35,8 @@ $(STAMP): requirements.lock pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	mkdir -p dbt_project/target
+	RAPPORT_TARGET=duckdb RAPPORT_DUCKDB_PATH=dbt_project/target/lint.duckdb $(BIN)/sqlfluff lint dbt_project
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -42,7 +49,13 @@ lock: $(STAMP)
 
 # Typology accuracy against the generator's ground truth (bench/evaluate.py).
 evaluate: $(STAMP)
-	$(BIN)/python -m bench.evaluate --accounts 2000
+	$(BIN)/python -m bench.evaluate --accounts 2000 --seeds 2026 7
 
 clean:
 	rm -rf $(VENV) warehouse .rapport dbt_project/target dbt_project/logs
+
+# Known vulnerabilities in the locked dependencies; fails (exit 2, with a
+# message) when PyPI's and OSV's vulnerability APIs cannot be reached.
+.PHONY: audit
+audit: $(STAMP)
+	BIN=$(BIN) ./scripts/audit.sh

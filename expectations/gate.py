@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from rapport.errors import GateFailure
+
 logger = logging.getLogger(__name__)
 
 Severity = Literal["error", "warning"]
@@ -72,7 +74,7 @@ class Measurement:
     sample_ids: list[str] = field(default_factory=list)
 
 
-class GateFailed(RuntimeError):
+class GateFailed(GateFailure, RuntimeError):
     """An error-severity expectation failed; nothing downstream may run."""
 
     def __init__(self, failures: list[CheckResult]):

@@ -31,6 +31,7 @@ EXPECTATION_OF_METRIC = {
     "duplicate_values": "expect_column_values_to_be_unique",
     "null_values": "expect_column_values_to_not_be_null",
     "missing_values": "expect_column_values_to_not_be_null",
+    "unattributed_share": "expect_column_null_share_to_be_at_most",
     "orphan_references": "expect_column_values_to_reference_existing_rows",
     "far_future_dates": "expect_column_values_to_not_be_in_far_future",
     "unparseable_dates": "expect_column_values_to_be_dateutil_parseable",
@@ -134,6 +135,31 @@ def _missing_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
     return _offending_rows(t, spec, column, where, missing, f"{missing} live rows without {column}")
 
 
+def _unattributed_share(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
+    """Share of live rows without ``column``: legal in Salesforce, fatal only in bulk.
+
+    Such rows cannot be attributed to an account, so the models leave them
+    out; a run stops only when they exceed ``gates.max_unattributed_share``
+    of the table (a broken export, not a CRM habit).
+    """
+    where = f"{t.live} and {quote(column)} is null"
+    missing, live = t.ctx.sql.rows(
+        f"select count(*) filter (where {where}), count(*) filter (where {t.live}) "
+        f"from {t.relation}"
+    )[0]
+    share = missing / live if live else 0.0
+    limit = t.ctx.gates.max_unattributed_share
+    return Measurement(
+        t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
+        share,
+        None,
+        limit,
+        f"{missing} of {live} live rows ({share:.1%}) without {column}, left out of the "
+        f"account-level models (limit {limit:.0%})",
+        t.ids(where) if share > limit else [],
+    )
+
+
 def _orphan_references(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
     parent = str(spec.params["references"])
     if t.ctx.sql.columns(t.ctx.warehouse.raw_schema, parent) is None:
@@ -204,6 +230,7 @@ def _measurements(
         "duplicate_values": _duplicate_values,
         "null_values": _null_values,
         "missing_values": _missing_values,
+        "unattributed_share": _unattributed_share,
         "orphan_references": _orphan_references,
         "far_future_dates": _far_future_dates,
     }

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from expectations.gate import Check, Severity
+from rapport.errors import ConfigurationError
 
 SUITES_PATH = Path(__file__).with_name("suites.yml")
 
@@ -27,6 +28,7 @@ METRICS = frozenset(
         "duplicate_values",
         "null_values",
         "missing_values",
+        "unattributed_share",
         "orphan_references",
         "far_future_dates",
         "unparseable_dates",
@@ -43,8 +45,10 @@ MART_METRICS = frozenset({"matches_live_raw_rows", "distribution_shift"})
 DESCRIBE_GENERATORS = frozenset({"picklists", "field_types"})
 
 
-class SuiteConfigError(ValueError):
+class SuiteConfigError(ConfigurationError, ValueError):
     """suites.yml or a severity override is malformed; the message names the entry."""
+
+    hint = "Fix the gates section of rapport.yml."
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from connectors.salesforce.api.client import SalesforceConfigError, SalesforceSignInError
 from connectors.salesforce.extract.fields import UnknownFieldError
 from connectors.salesforce.extract.load import LoadSummary, load_salesforce, open_client
-from rapport.config import load_settings
+from flows.settings import Target, run_settings
 
 
 def _worth_retrying(task, task_run, state) -> bool:
@@ -33,16 +33,23 @@ def _worth_retrying(task, task_run, state) -> bool:
     timeout_seconds=6 * 3600,
     cache_policy=NO_CACHE,
 )
-def extract_objects(full_refresh: bool, objects: list[str] | None) -> LoadSummary:
-    settings = load_settings()
+def extract_objects(
+    full_refresh: bool, objects: list[str] | None, target: Target | None = None
+) -> LoadSummary:
+    settings = run_settings(target)
     client = open_client(settings)
     return load_salesforce(client, settings, full_refresh=full_refresh, objects=objects)
 
 
 @flow(name="extract")
-def extract(full_refresh: bool = False, objects: list[str] | None = None) -> LoadSummary:
-    """Load Salesforce objects into the raw schema (incremental unless ``full_refresh``)."""
-    summary = extract_objects(full_refresh, objects)
+def extract(
+    full_refresh: bool = False, objects: list[str] | None = None, target: Target | None = None
+) -> LoadSummary:
+    """Load Salesforce objects into the raw schema (incremental unless ``full_refresh``).
+
+    ``target`` picks the warehouse type for this run (default: from settings).
+    """
+    summary = extract_objects(full_refresh, objects, target)
     logger = get_run_logger()
     logger.info("Rows extracted: %s", summary.rows_per_table)
     if summary.skipped_objects:

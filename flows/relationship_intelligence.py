@@ -6,7 +6,6 @@ this one chains them and stops before write-back when a quality gate fails.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 from prefect import flow, get_run_logger
@@ -17,7 +16,9 @@ from flows import transform as transform_stage
 from flows import validate as validate_stage
 from flows import writeback as writeback_stage
 from flows.artifacts import distribution_markdown
-from rapport.config import WarehouseType, load_settings
+from flows.settings import Target, run_settings
+from flows.warehouse_limit import warehouse_slot
+from rapport.run_lock import run_lock
 from rapport.warehouse import backend_for, read_table
 
 
@@ -26,7 +27,7 @@ def relationship_intelligence(
     full_refresh: bool = False,
     dry_run: bool = False,
     objects: list[str] | None = None,
-    target: WarehouseType | None = None,
+    target: Target | None = None,
 ) -> dict[str, int]:
     """Measure every account's relationship and write it back to the CRM.
 
@@ -37,29 +38,34 @@ def relationship_intelligence(
         target: the warehouse to use (default: warehouse.type from settings).
     """
     logger = get_run_logger()
-    if target:
-        # Each stage reads its settings afresh; a run's process is its own, so
-        # the override lasts exactly this flow run.
-        os.environ["RAPPORT_WAREHOUSE__TYPE"] = target
-    settings = load_settings()
+    settings = run_settings(target)
     # Before anything runs: a warehouse that cannot hold a stage fails here,
     # not after extract and transform succeeded.
     backend_for(settings.warehouse).probe()
-    extracted = None
-    if settings.source.extracts:
-        extracted = extract_stage.extract(full_refresh=full_refresh, objects=objects)
-    else:
-        logger.info("Raw tables landed by %s: nothing to extract.", settings.source.loader)
-    transform_stage.transform(full_refresh=full_refresh)
-    validate_stage.validate()
-    if extracted is not None and extracted.budget_stop and not dry_run:
-        # The rest of the budget belongs to the next extraction, which resumes
-        # where this one stopped; the CRM keeps the previous, consistent answer.
-        logger.warning("Write-back skipped: extraction stopped for the API budget.")
-    else:
-        writeback_stage.writeback(dry_run=dry_run)
-    distribution = publish_distribution(settings)
-    publish_report_link(settings)
+    # One run per warehouse: the Prefect limit covers workers sharing a server,
+    # the file lock covers this machine (and is already held by `rapport run`).
+    wait = settings.run_lock_timeout_seconds
+    with (
+        run_lock(settings.warehouse, settings.state_dir, "flow relationship_intelligence", wait),
+        warehouse_slot(settings.warehouse, wait),
+    ):
+        extracted = None
+        if settings.source.extracts:
+            extracted = extract_stage.extract(
+                full_refresh=full_refresh, objects=objects, target=target
+            )
+        else:
+            logger.info("Raw tables landed by %s: nothing to extract.", settings.source.loader)
+        transform_stage.transform(full_refresh=full_refresh, target=target)
+        validate_stage.validate(target=target)
+        if extracted is not None and extracted.budget_stop and not dry_run:
+            # The rest of the budget belongs to the next extraction, which resumes
+            # where this one stopped; the CRM keeps the previous, consistent answer.
+            logger.warning("Write-back skipped: extraction stopped for the API budget.")
+        else:
+            writeback_stage.writeback(dry_run=dry_run, target=target)
+        distribution = publish_distribution(settings)
+        publish_report_link(settings)
     logger.info("Relationship types: %s", distribution)
     return distribution
 

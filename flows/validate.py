@@ -15,16 +15,19 @@ from prefect.runtime import flow_run
 from expectations.gate import CheckResult, enforce
 from expectations.report import gate_markdown
 from expectations.runner import run_gates
-from rapport.config import load_settings
+from flows.settings import Target, run_settings
 
 ARTIFACT_KEY = "gate-results"
 
 
 # Failed checks are findings, not flukes: never retried.
 @flow(name="validate", retries=0, timeout_seconds=3600)
-def validate() -> list[CheckResult]:
-    """Gate the raw tables and marts; raises GateFailed on any error-severity failure."""
-    settings = load_settings()
+def validate(target: Target | None = None) -> list[CheckResult]:
+    """Gate the raw tables and marts; raises GateFailed on any error-severity failure.
+
+    ``target`` picks the warehouse type for this run (default: from settings).
+    """
+    settings = run_settings(target)
     logger = get_run_logger()
     report = run_gates(settings, run_id=flow_run.id)
     for note in report.notes:

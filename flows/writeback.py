@@ -16,7 +16,8 @@ from connectors.salesforce.api.client import connect
 from connectors.salesforce.writeback.report import WritebackReport
 from connectors.salesforce.writeback.send import PayloadCheck
 from connectors.salesforce.writeback.sync import sync_writeback
-from rapport.config import Settings, load_settings
+from flows.settings import Target, run_settings
+from rapport.config import Settings
 
 
 def payload_gate(settings: Settings, run_id: str | None) -> PayloadCheck:
@@ -42,15 +43,16 @@ def publish_report(report: WritebackReport) -> None:
 # Calls retry inside the connector; the flow itself is not re-run,
 # since a second pass would only resend what the first confirmed.
 @flow(name="writeback", retries=0, timeout_seconds=4 * 3600)
-def writeback(dry_run: bool = False) -> WritebackReport:
+def writeback(dry_run: bool = False, target: Target | None = None) -> WritebackReport:
     """Write each account's and contact's changed relationship fields to the CRM.
 
     Args:
         dry_run: compute what would change (counts, a before/after sample,
             conflicts) and publish it, without writing to the CRM or the
             write-back state.
+        target: the warehouse type for this run (default: from settings).
     """
-    settings = load_settings()
+    settings = run_settings(target)
     logger = get_run_logger()
     sf = connect(settings.salesforce)
     run_id = flow_run.get_id() or None

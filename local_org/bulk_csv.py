@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from rapport.errors import RapportError
+
 COLUMN_DELIMITERS = {
     "COMMA": ",",
     "TAB": "\t",
@@ -33,7 +35,7 @@ CHUNK_ROWS = 50_000  # rows converted and written at a time while streaming a pa
 NULL_MARKER = "#N/A"  # what an ingest file writes to set a field to null
 
 
-class CsvFormatError(ValueError):
+class CsvFormatError(RapportError, ValueError):
     """Uploaded CSV that the org cannot read; the message is Salesforce's job error."""
 
 

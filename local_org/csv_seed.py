@@ -21,6 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from connectors.salesforce.api.ids import InvalidSalesforceId, to_18
+from local_org.csv_checks import (
+    CsvProblems,
+    CsvSeedError,
+    checked_value,
+    read_rows,
+    record_error_text,
+    unknown_picklist_values,
+    widen_picklist,
+)
 from local_org.schema import (
     SYSTEM_FIELDS,
     FieldSpec,
@@ -37,10 +46,6 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _LEADING_ZERO = re.compile(r"^-?0\d")
 _ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
-
-
-class CsvSeedError(ValueError):
-    """A folder that cannot be loaded; the message names the file, line and field."""
 
 
 @dataclass
@@ -73,6 +78,8 @@ def read_csv_folder(
     directory: Path, *, known_objects: Mapping[str, ObjectSpec] | None = None
 ) -> CsvSeed:
     directory = Path(directory)
+    if not directory.is_dir():
+        raise CsvSeedError(f"{directory} is not a folder of .csv files")
     files = sorted(p for p in directory.iterdir() if p.suffix.lower() == ".csv")
     if not files:
         raise CsvSeedError(f"{directory} holds no .csv files")
@@ -93,39 +100,84 @@ def read_csv_folder(
 def _read_object_file(
     csv_path: Path, name: str, base: ObjectSpec | None, prefixes: dict[str, str]
 ) -> tuple[ObjectSpec, list[dict[str, Any]]]:
-    with csv_path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header:
-            raise CsvSeedError(f"{csv_path.name}: the file has no header row")
-        rows: list[tuple[int, list[str]]] = []
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise CsvSeedError(
-                    f"{csv_path.name} line {reader.line_num}: {len(row)} values "
-                    f"but the header has {len(header)} columns"
-                )
-            rows.append((reader.line_num, row))
+    lines = read_rows(csv_path)
+    _, header = next(lines, (0, []))
+    if not header:
+        raise CsvSeedError(f"{csv_path.name}: the file has no header row")
+    rows: list[tuple[int, list[str]]] = []
+    for line_num, row in lines:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise CsvSeedError(
+                f"{csv_path.name} line {line_num}: {len(row)} values "
+                f"but the header has {len(header)} columns"
+            )
+        rows.append((line_num, row))
 
     columns = _header_fields(csv_path, header, base, rows, prefixes)
     spec = _object_spec(csv_path, name, base, [f for f in columns if f is not None], rows)
-    records = []
-    for line, row in rows:
-        record: dict[str, Any] = {}
-        for column, (cell, field_spec) in enumerate(zip(row, columns, strict=True)):
-            if field_spec is None or field_spec.is_compound:
-                continue
-            try:
-                record[field_spec.name] = coerce_value(field_spec, cell) if cell != "" else None
-            except RecordError:
-                raise CsvSeedError(
-                    f"{csv_path.name} line {line}, field {header[column]}: "
-                    f"{cell!r} is not a valid {_expected(field_spec)}"
-                ) from None
-        records.append(record)
+    problems = CsvProblems(csv_path.name)
+    records = [_record(row, line, header, columns, problems) for line, row in rows]
+    _check_duplicate_ids(records, rows, problems)
+    problems.raise_if_any()
+    for field_spec in spec.fields.values():
+        extra = unknown_picklist_values(field_spec, [r.get(field_spec.name) for r in records])
+        if extra:
+            spec.fields[field_spec.name] = widen_picklist(field_spec, extra)
     return spec, records
+
+
+def _record(
+    row: list[str],
+    line: int,
+    header: list[str],
+    columns: list[FieldSpec | None],
+    problems: CsvProblems,
+) -> dict[str, Any]:
+    """One row as a record; each bad cell is added to ``problems``."""
+    record: dict[str, Any] = {}
+    record_id = next(
+        (cell for cell, f in zip(row, columns, strict=True) if f is not None and f.name == "Id"),
+        "",
+    )
+    where = f"(record {record_id})" if record_id else "(record without Id)"
+    for column, (cell, field_spec) in enumerate(zip(row, columns, strict=True)):
+        if field_spec is None or field_spec.is_compound:
+            continue
+        try:
+            value = coerce_value(field_spec, cell) if cell != "" else None
+        except RecordError:
+            problems.add(
+                f"line {line}, field {header[column]}: {cell!r} is not a valid "
+                f"{_expected(field_spec)} {where}"
+            )
+            continue
+        try:
+            record[field_spec.name] = checked_value(field_spec, value)
+        except RecordError as error:
+            problems.add(
+                f"line {line}, field {header[column]}: {record_error_text(error, cell)} {where}"
+            )
+    return record
+
+
+def _check_duplicate_ids(
+    records: list[dict[str, Any]], rows: list[tuple[int, list[str]]], problems: CsvProblems
+) -> None:
+    """Two rows with one Id would make the org's answer depend on which one won."""
+    first_line: dict[str, int] = {}
+    for record, (line, _) in zip(records, rows, strict=True):
+        record_id = record.get("Id")
+        if record_id is None:
+            continue
+        if record_id in first_line:
+            problems.add(
+                f"line {line}, field Id: duplicate Id {record_id} "
+                f"(also on line {first_line[record_id]})"
+            )
+        else:
+            first_line[record_id] = line
 
 
 def _expected(field_spec: FieldSpec) -> str:

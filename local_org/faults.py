@@ -9,7 +9,11 @@ expire, rows locked by another transaction, and slow answers.
 Decisions come from one seeded ``random.Random``, so a test that makes the
 same calls in the same order sees the same faults. Faults apply to data
 endpoints (``/services/data/vNN.N/...``: REST, Bulk API 2.0 and tooling);
-sign-in is left alone unless ``include_sign_in`` is set.
+sign-in is left alone unless ``include_sign_in`` is set, and then answers
+in its own protocol's shape: the OAuth token endpoint with an
+``{"error", "error_description"}`` body, the SOAP login with a SOAP fault,
+since that is what a client parses there (a REST error list made
+simple-salesforce's OAuth sign-in fail with an AttributeError).
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
-from local_org.responses import sf_error
+from local_org.responses import oauth_error, sf_error, soap_fault
 
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+OAUTH_TOKEN_PATH = "/services/oauth2/token"
+SOAP_LOGIN_PREFIX = "/services/Soap/"
+# OAuth's names (RFC 6749) for the two server faults.
+_OAUTH_SERVER_ERRORS = {500: "server_error", 503: "temporarily_unavailable"}
 _RECORD_PATHS = re.compile(r"^/services/data/v[\d.]+/(?:sobjects|composite)/")
 CONCURRENT_LIMIT_MESSAGE = (
     "ConcurrentPerOrgLongTxn Limit exceeded. The org has too many long-running requests "
@@ -97,7 +105,7 @@ class FaultInjector:
         if path.startswith("/services/data/v"):
             return True
         return self._config.include_sign_in and path.startswith(
-            ("/services/oauth2/token", "/services/Soap/")
+            (OAUTH_TOKEN_PATH, SOAP_LOGIN_PREFIX)
         )
 
     def latency_seconds(self) -> float:
@@ -115,7 +123,7 @@ class FaultInjector:
                 self.injected["session_expired"] += 1
             return expired
 
-    def request_fault(self, method: str, path: str) -> JSONResponse | None:
+    def request_fault(self, method: str, path: str) -> Response | None:
         """The error response to send instead of handling this call, if any.
 
         Whole-request row locks only hit calls that write records (REST
@@ -127,14 +135,16 @@ class FaultInjector:
             if config.server_error_rate and self._random.random() < config.server_error_rate:
                 self.injected["server_error"] += 1
                 if self._random.random() < 0.5:
-                    return sf_error(
+                    return _error(
+                        path,
                         500,
                         "UNKNOWN_EXCEPTION",
                         "An unexpected error occurred. Please include this ErrorId if you "
                         f"contact support: {self._random.randrange(10**9)}-"
                         f"{self._random.randrange(10**5)} (-{self._random.randrange(10**9)})",
                     )
-                return sf_error(
+                return _error(
+                    path,
                     503,
                     "SERVER_UNAVAILABLE",
                     "Server temporarily unavailable, please retry your request.",
@@ -143,7 +153,7 @@ class FaultInjector:
                 config.concurrent_limit_rate
             ):
                 self.injected["concurrent_limit"] += 1
-                return sf_error(403, "REQUEST_LIMIT_EXCEEDED", CONCURRENT_LIMIT_MESSAGE)
+                return _error(path, 403, "REQUEST_LIMIT_EXCEEDED", CONCURRENT_LIMIT_MESSAGE)
             if (
                 config.lock_whole_request
                 and is_record_write(method, path)
@@ -173,3 +183,12 @@ class FaultInjector:
 
 def is_record_write(method: str, path: str) -> bool:
     return method in WRITE_METHODS and _RECORD_PATHS.match(path) is not None
+
+
+def _error(path: str, status: int, error_code: str, message: str) -> Response:
+    """An injected error in the shape the endpoint at ``path`` answers errors in."""
+    if path.startswith(OAUTH_TOKEN_PATH):
+        return oauth_error(_OAUTH_SERVER_ERRORS.get(status, error_code), message, status)
+    if path.startswith(SOAP_LOGIN_PREFIX):
+        return soap_fault(error_code, message, status)
+    return sf_error(status, error_code, message)

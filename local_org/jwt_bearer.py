@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.x509.oid import NameOID
 
 from local_org.tls import self_signed_builder
+from rapport.errors import RapportError
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 LOGIN_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
@@ -59,7 +60,7 @@ def generate_jwt_key_pair(common_name: str = "Rapport connected app") -> JwtKeyP
     )
 
 
-class JwtRejected(Exception):
+class JwtRejected(RapportError):
     """An assertion the org refuses, as an OAuth error and description."""
 
     def __init__(self, error: str, description: str) -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,6 +32,30 @@ def sf_error(
     if fields is not None:
         body["fields"] = fields
     return JSONResponse([body], status_code=status)
+
+
+def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
+    """The OAuth token endpoint's error body, which OAuth clients parse (never a list)."""
+    return JSONResponse({"error": error, "error_description": description}, status_code=status)
+
+
+def soap_fault(code: str, message: str, status: int = 500) -> Response:
+    """A partner API SOAP fault, as the SOAP login answers a refusal or an outage."""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:sf="urn:fault.partner.soap.sforce.com" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        "<soapenv:Body><soapenv:Fault>"
+        f"<faultcode>sf:{code}</faultcode>"
+        f"<faultstring>{escape(f'{code}: {message}')}</faultstring>"
+        '<detail><sf:LoginFault xsi:type="sf:LoginFault">'
+        f"<sf:exceptionCode>{code}</sf:exceptionCode>"
+        f"<sf:exceptionMessage>{escape(message)}</sf:exceptionMessage>"
+        "</sf:LoginFault></detail>"
+        "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )
+    return Response(body, status_code=status, media_type="text/xml; charset=utf-8")
 
 
 def not_found() -> JSONResponse:

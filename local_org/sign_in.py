@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from connectors.salesforce.api.ids import make_id
 from local_org.jwt_bearer import JWT_BEARER_GRANT, JwtRejected
-from local_org.responses import instance_url
+from local_org.responses import instance_url, oauth_error, soap_fault
 from local_org.state import SESSION_SECONDS_VALID, OrgState, org_state
 
 _INVALID_LOGIN = "Invalid username, password, security token; or user locked out."
@@ -46,7 +46,7 @@ def _token_response(request: Request, org: OrgState, consumer_secret: str) -> JS
 
 
 def _oauth_error(error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=400)
+    return oauth_error(error, description)
 
 
 def _basic_auth(request: Request) -> tuple[str, str] | None:
@@ -99,21 +99,7 @@ async def oauth_token(request: Request) -> Response:
 
 
 def _soap_fault(code: str, message: str) -> Response:
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
-        'xmlns:sf="urn:fault.partner.soap.sforce.com" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        "<soapenv:Body><soapenv:Fault>"
-        f"<faultcode>sf:{code}</faultcode>"
-        f"<faultstring>{escape(f'{code}: {message}')}</faultstring>"
-        '<detail><sf:LoginFault xsi:type="sf:LoginFault">'
-        f"<sf:exceptionCode>{code}</sf:exceptionCode>"
-        f"<sf:exceptionMessage>{escape(message)}</sf:exceptionMessage>"
-        "</sf:LoginFault></detail>"
-        "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
-    )
-    return Response(body, status_code=500, media_type="text/xml; charset=utf-8")
+    return soap_fault(code, message)
 
 
 def _soap_login_arguments(body: bytes) -> tuple[str, str] | None:

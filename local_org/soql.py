@@ -23,6 +23,7 @@ from typing import Any
 from connectors.salesforce.api.ids import InvalidSalesforceId, to_18
 from local_org.schema import FieldSpec, ObjectSpec
 from local_org.soql_lexer import DateRange, Token, date_literal, tokenize
+from rapport.errors import RapportError
 
 TEXT_TYPES = frozenset(
     {
@@ -68,7 +69,7 @@ _UNKNOWN_OBJECT_HINT = (
 )
 
 
-class SoqlError(Exception):
+class SoqlError(RapportError):
     """A query the org refuses; ``error_code`` is Salesforce's errorCode."""
 
     def __init__(self, error_code: str, message: str) -> None:

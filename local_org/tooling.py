@@ -4,7 +4,8 @@ Rapport creates its own CRM fields (``Relationship_Type__c``, ...) through
 ``POST tooling/sobjects/CustomField`` and checks for them with a tooling
 query, so the local org accepts the same request body, maps the Metadata
 type to the describe type Salesforce reports, and refuses a duplicate with
-``DUPLICATE_DEVELOPER_NAME``.
+``DUPLICATE_DEVELOPER_NAME``. The permission set objects the installer
+creates next (``local_org.tooling_setup``) share the query and the routes.
 """
 
 from __future__ import annotations
@@ -15,12 +16,21 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
+from local_org.metadata_soap import metadata_soap_routes
 from local_org.responses import json_body, routes, sf_error, versioned
 from local_org.schema import FieldSpec, ObjectSpec
 from local_org.state import CustomFieldIds, org_state
 from local_org.store import OrgStore
+from local_org.tooling_setup import (
+    ENTITIES,
+    create_setup_collection_handler,
+    create_setup_record_handler,
+    setup_rows,
+    userinfo,
+)
+from rapport.errors import RapportError
 
 # Metadata API field type -> (describe type, default length)
 METADATA_TYPES: dict[str, tuple[str, int]] = {
@@ -42,7 +52,7 @@ METADATA_TYPES: dict[str, tuple[str, int]] = {
 _FULL_NAME = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)\.([A-Za-z][A-Za-z0-9_]*__c)$")
 
 
-class CustomFieldError(Exception):
+class CustomFieldError(RapportError):
     def __init__(self, error_code: str, message: str, fields: list[str] | None = None) -> None:
         super().__init__(f"{error_code}: {message}")
         self.error_code = error_code
@@ -133,7 +143,7 @@ def create_custom_field(store: OrgStore, full_name: Any, metadata: Any) -> tuple
 # --------------------------------------------------------------------------- tooling query
 
 _QUERY = re.compile(
-    r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+CustomField(?:\s+WHERE\s+(?P<where>.+?))?"
+    r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<entity>\w+)(?:\s+WHERE\s+(?P<where>.+?))?"
     r"(?:\s+LIMIT\s+(?P<limit>\d+))?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -164,22 +174,32 @@ def _custom_fields(spec: ObjectSpec) -> list[FieldSpec]:
     return [f for f in spec.fields.values() if f.custom and f.name.endswith("__c")]
 
 
+def _queryable(entity: str) -> tuple[str, tuple[str, ...]] | None:
+    """(canonical entity name, its columns) for an entity the local tooling API serves."""
+    if entity.lower() == "customfield":
+        return "CustomField", QUERYABLE
+    setup = next((e for name, e in ENTITIES.items() if name.lower() == entity.lower()), None)
+    return None if setup is None else (setup.name, setup.columns)
+
+
 def tooling_query_records(soql: str, store: OrgStore, ids: CustomFieldIds) -> list[dict]:
-    """Records of a simple CustomField tooling query; ``CustomFieldError`` otherwise."""
+    """Records of a simple tooling query; ``CustomFieldError`` otherwise."""
     match = _QUERY.match(soql)
-    if match is None:
+    queryable = _queryable(match.group("entity")) if match else None
+    if match is None or queryable is None:
         raise CustomFieldError(
             "MALFORMED_QUERY",
-            "The local org's tooling API answers SELECT ... FROM CustomField [WHERE a = 'x' "
-            "AND b IN ('y', 'z')] [LIMIT n] only",
+            "The local org's tooling API answers SELECT ... FROM CustomField, PermissionSet, "
+            "FieldPermissions or PermissionSetAssignment [WHERE a = 'x' AND b IN ('y', 'z')] "
+            "[LIMIT n] only",
         )
-    wanted = [name.strip() for name in match.group("fields").split(",")]
+    entity, columns = queryable
     selected = []
-    for name in wanted:
-        canonical = next((q for q in QUERYABLE if q.lower() == name.lower()), None)
+    for name in (name.strip() for name in match.group("fields").split(",")):
+        canonical = next((q for q in columns if q.lower() == name.lower()), None)
         if canonical is None:
             raise CustomFieldError(
-                "INVALID_FIELD", f"No such column '{name}' on entity 'CustomField'."
+                "INVALID_FIELD", f"No such column '{name}' on entity '{entity}'."
             )
         selected.append(canonical)
     conditions: list[tuple[str, set[str]]] = []
@@ -187,7 +207,7 @@ def tooling_query_records(soql: str, store: OrgStore, ids: CustomFieldIds) -> li
         for part in re.split(r"\s+AND\s+", match.group("where"), flags=re.IGNORECASE):
             condition = _CONDITION.match(part)
             field = next(
-                (q for q in QUERYABLE if condition and q.lower() == condition["field"].lower()),
+                (q for q in columns if condition and q.lower() == condition["field"].lower()),
                 None,
             )
             if condition is None or field is None:
@@ -197,10 +217,11 @@ def tooling_query_records(soql: str, store: OrgStore, ids: CustomFieldIds) -> li
             else:
                 values = {v.strip().strip("'") for v in condition["values"].split(",")}
             conditions.append((field, {v.lower() for v in values}))
+    all_rows = (
+        _custom_field_rows(store, ids) if entity == "CustomField" else setup_rows(store, entity)
+    )
     rows = [
-        row
-        for row in _custom_field_rows(store, ids)
-        if all(str(row[f]).lower() in values for f, values in conditions)
+        row for row in all_rows if all(str(row[f]).lower() in values for f, values in conditions)
     ]
     if match.group("limit"):
         rows = rows[: int(match.group("limit"))]
@@ -240,11 +261,13 @@ async def tooling_query(request: Request) -> Response:
     except CustomFieldError as error:
         return sf_error(400, error.error_code, error.message)
     version = request.path_params["version"]
+    match = _QUERY.match(soql)
+    entity = _queryable(match.group("entity"))[0] if match else "CustomField"  # type: ignore[index]
     for record in records:
-        attributes = {"type": "CustomField"}
+        attributes = {"type": entity}
         if "Id" in record:
             attributes["url"] = (
-                f"/services/data/v{version}/tooling/sobjects/CustomField/{record['Id']}"
+                f"/services/data/v{version}/tooling/sobjects/{entity}/{record['Id']}"
             )
         record_with_attributes = {"attributes": attributes, **record}
         record.clear()
@@ -255,7 +278,7 @@ async def tooling_query(request: Request) -> Response:
             "totalSize": len(records),
             "done": True,
             "queryLocator": None,
-            "entityTypeName": "CustomField",
+            "entityTypeName": entity,
             "records": records,
         }
     )
@@ -267,5 +290,12 @@ def tooling_routes() -> list[BaseRoute]:
         *routes(
             f"{tooling}/sobjects/CustomField", versioned(create_custom_field_handler), ["POST"]
         ),
+        *routes(f"{tooling}/sobjects/{{entity}}", versioned(create_setup_record_handler), ["POST"]),
+        *routes(
+            f"{tooling}/composite/sobjects", versioned(create_setup_collection_handler), ["POST"]
+        ),
         *routes(f"{tooling}/query", versioned(tooling_query), ["GET"]),
+        Route("/services/oauth2/userinfo", userinfo, methods=["GET"]),
+        # Not Tooling, but what install-fields calls next (list views), so served alongside.
+        *metadata_soap_routes(),
     ]

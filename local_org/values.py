@@ -6,6 +6,7 @@ so each refuses a bad value with the same ``RecordError`` code and message.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -18,6 +19,7 @@ from connectors.salesforce.api.ids import InvalidSalesforceId, to_18
 from connectors.salesforce.extract.field_types import arrow_type_for
 from local_org.schema import FieldSpec, ObjectSpec
 from local_org.soql import ID_TYPES, NUMBER_TYPES, TEXT_TYPES
+from rapport.errors import RapportError
 
 SYSTEM_DATETIMES = ("CreatedDate", "LastModifiedDate", "SystemModstamp")
 
@@ -51,7 +53,7 @@ def _to_millis(value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
-class RecordError(Exception):
+class RecordError(RapportError):
     """One record refused, in the terms of a Salesforce SaveResult error."""
 
     def __init__(self, status_code: str, message: str, fields: Sequence[str] = ()) -> None:
@@ -122,15 +124,22 @@ def coerce_value(field: FieldSpec, value: Any) -> Any:
 
 
 def _number(value: Any) -> int | float | None:
+    """The number ``value`` holds, or None; never infinity or NaN.
+
+    ``1e999`` parses as infinity, which no Salesforce number field holds and
+    which JSON cannot carry: stored, it would break every later query answer.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return value
     if isinstance(value, str):
         try:
-            return float(value) if re.search(r"[.eE]", value) else int(value)
+            value = float(value) if re.search(r"[.eE]", value) else int(value)
         except ValueError:
             return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
     return None
 
 

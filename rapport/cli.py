@@ -4,13 +4,19 @@ Every command loads its settings from ``rapport.yml`` (or ``--config``) and the
 environment. Errors print as one paragraph with what to do about them; pass
 ``--debug`` for the traceback. Exit codes: 0 success, 1 unexpected error,
 2 configuration, 3 a quality gate stopped the run, 4 Salesforce sign-in,
-5 a check failed (doctor).
+5 a check failed (doctor), 6 another run holds the warehouse.
+
+Commands that write the warehouse (demo, run, extract, transform, validate,
+writeback) hold its run lock (``rapport.run_lock``) for their whole run.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -91,6 +97,27 @@ def _stage(description: str):
     return progress
 
 
+@contextmanager
+def _holding_warehouse(
+    command: str, warehouse: Path | None = None, state_dir: Path | None = None
+) -> Iterator[None]:
+    """Hold the run lock of the configured warehouse (or of ``warehouse``) while writing it."""
+    from rapport.config import load_settings
+    from rapport.run_lock import run_lock
+
+    settings = load_settings()
+    target = settings.warehouse
+    if warehouse is not None:
+        target = target.model_copy(update={"type": "duckdb", "path": warehouse})
+    with run_lock(
+        target,
+        state_dir if state_dir is not None else settings.state_dir,
+        f"rapport {command}",
+        settings.run_lock_timeout_seconds,
+    ):
+        yield
+
+
 @app.command()
 def demo(
     accounts: AccountsOption = 1000,
@@ -106,8 +133,11 @@ def demo(
     """Start a local org, run the whole flow against it, and read the result back from the CRM."""
     from rapport.demo import run_demo
 
-    with _stage(
-        f"Demo: local org with {'your export' if org_data else f'{accounts} generated accounts'} → extract → dbt → gates → write-back"
+    with (
+        _holding_warehouse("demo", warehouse, state_dir),
+        _stage(
+            f"Demo: local org with {'your export' if org_data else f'{accounts} generated accounts'} → extract → dbt → gates → write-back"
+        ),
     ):
         result = run_demo(accounts, seed, org_data, warehouse, state_dir)
     table = Table(title=f"Relationship types read back from the CRM ({result.accounts} accounts)")
@@ -136,13 +166,21 @@ def run(
     ] = None,
 ) -> None:
     """Extract → transform → validate → write back, as the scheduled deployments do."""
-    from flows.relationship_intelligence import relationship_intelligence
+    # The lock first: a run that must wait or stop says so before loading Prefect.
+    with _holding_warehouse("run"):
+        from flows.relationship_intelligence import relationship_intelligence
 
-    with _stage("Running relationship_intelligence"):
-        distribution = relationship_intelligence(
-            full_refresh=full_refresh, dry_run=dry_run, objects=objects or None
-        )
+        started_at = datetime.now(UTC)
+        with _stage("Running relationship_intelligence"):
+            distribution = relationship_intelligence(
+                full_refresh=full_refresh, dry_run=dry_run, objects=objects or None
+            )
     _print_distribution(distribution)
+    if dry_run:
+        from rapport.dry_run import dry_run_report_since
+
+        report = dry_run_report_since(started_at)
+        console.print(report or "No write-back was computed (see the run's log).", markup=False)
 
 
 @app.command()
@@ -155,10 +193,11 @@ def extract(
     ] = None,
 ) -> None:
     """Load Salesforce objects into the warehouse's raw schema (incremental by default)."""
-    from flows.extract import extract as extract_flow
+    with _holding_warehouse("extract"):
+        from flows.extract import extract as extract_flow
 
-    with _stage("Extracting from Salesforce"):
-        summary = extract_flow(full_refresh=full_refresh, objects=objects or None)
+        with _stage("Extracting from Salesforce"):
+            summary = extract_flow(full_refresh=full_refresh, objects=objects or None)
     console.print(summary)
 
 
@@ -169,20 +208,22 @@ def transform(
     ] = False,
 ) -> None:
     """Build and test the dbt models."""
-    from flows.transform import transform as transform_flow
+    with _holding_warehouse("transform"):
+        from flows.transform import transform as transform_flow
 
-    with _stage("Building the dbt models"):
-        transform_flow(full_refresh=full_refresh)
+        with _stage("Building the dbt models"):
+            transform_flow(full_refresh=full_refresh)
     console.print("Models built and tested.")
 
 
 @app.command()
 def validate() -> None:
     """Run the quality gates on the raw tables and the marts."""
-    from flows.validate import validate as validate_flow
+    with _holding_warehouse("validate"):
+        from flows.validate import validate as validate_flow
 
-    with _stage("Running the quality gates"):
-        results = validate_flow()
+        with _stage("Running the quality gates"):
+            results = validate_flow()
     console.print(results)
 
 
@@ -193,10 +234,12 @@ def writeback(
     ] = False,
 ) -> None:
     """Write changed relationship fields to Account and Contact records."""
-    from flows.writeback import writeback as writeback_flow
+    with _holding_warehouse("writeback"):
+        from flows.writeback import writeback as writeback_flow
 
-    with _stage("Writing back to the CRM" if not dry_run else "Computing the write-back (dry run)"):
-        report = writeback_flow(dry_run=dry_run)
+        stage = "Writing back to the CRM" if not dry_run else "Computing the write-back (dry run)"
+        with _stage(stage):
+            report = writeback_flow(dry_run=dry_run)
     console.print(report.to_markdown())
 
 

@@ -219,6 +219,10 @@ class GateSettings(BaseModel):
     severity: dict[str, Literal["error", "warning"]] = Field(default_factory=dict)
     # A raw table may shrink by at most this fraction since the last accepted run.
     max_row_count_drop: float = Field(default=0.5, ge=0, le=1)
+    # Rows Salesforce allows without an account (opportunities, contacts) are
+    # counted, reported and left out of the account-level models; the run
+    # stops only when more than this share of a table cannot be attributed.
+    max_unattributed_share: float = Field(default=0.5, ge=0, le=1)
     # Total variation distance allowed between this run's and the last run's types.
     max_type_shift: float = Field(default=0.25, ge=0, le=1)
     # Dates later than this many days after the as-of date are "far future".
@@ -247,6 +251,9 @@ class Settings(BaseSettings):
     state_dir: Path = Path(".rapport")
     # Measure relationships as of this date instead of today (backfills, tests).
     as_of_date: date | None = None
+    # A run that finds its warehouse in use by another run waits this long for
+    # it, then stops (exit code 6); 0 stops at once. See rapport/run_lock.py.
+    run_lock_timeout_seconds: float = Field(default=0, ge=0)
 
     @classmethod
     def settings_customise_sources(

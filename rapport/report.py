@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from rapport import report_evidence as evidence
 from rapport import report_figures as figures
 from rapport.config import Settings, WarehouseSettings
 from rapport.report_data import Marts, ReportError, load_marts, warehouse_settings
@@ -70,6 +71,8 @@ def render_report(
     history = figures.snapshots(marts)
     as_of = figures.as_of_date(marts)
     sankey_dates = figures.sankey_snapshots(history)
+    priority = figures.priority_accounts(marts, styles)
+    reasons = evidence.evidence_by_account(marts, [row["account_id"] for row in priority])
     context = {
         "title": f"Relationship report · {org_name or 'Rapport'}"
         + (f" · {as_of.isoformat()}" if as_of else ""),
@@ -84,7 +87,9 @@ def render_report(
         "hostages": figures.hostages(marts, styles),
         "hostage_limit": HOSTAGE_ROWS,
         "falling": figures.falling(marts, history, styles),
-        "priority": figures.priority_accounts(marts, styles),
+        "priority": priority,
+        "reasons": reasons,
+        "violations": evidence.violations_by_type(marts, styles),
         "missing_tables": marts.missing_tables,
         "source": source,
         "schema": schema,

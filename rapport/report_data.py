@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from rapport.config import Settings, WarehouseSettings
+from rapport.errors import ConfigurationError
 from rapport.warehouse import MissingTable, backend_for, read_table
 
 ACCOUNTS = "account_relationship"
@@ -21,6 +22,8 @@ CONTACTS = "contact_relationship"
 HISTORY = "relationship_history"
 TRANSITIONS = "relationship_transitions"
 MOMENTS = "fct_relationship_moments"
+EVIDENCE = "relationship_evidence"
+VIOLATIONS = "fct_expectation_violations"
 
 # Only the columns the report uses: the marts may grow without breaking it.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -50,13 +53,17 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "strength_change",
     ),
     MOMENTS: ("account_id", "moment_type", "cause", "occurred_at"),
+    EVIDENCE: ("account_id", "evidence_kind", "evidence_name", "detail", "contribution"),
+    VIOLATIONS: ("account_id", "relationship_type", "expectation", "record_id", "violated_on"),
 }
 # Without the accounts there is nothing to report; the rest may be absent.
 REQUIRED_TABLES = (ACCOUNTS,)
 
 
-class ReportError(RuntimeError):
+class ReportError(ConfigurationError, RuntimeError):
     """The warehouse cannot produce a report; the message says which table or column."""
+
+    hint = "The report reads the marts: build them first."
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ class Marts:
     history: pd.DataFrame
     transitions: pd.DataFrame
     moments: pd.DataFrame
+    evidence: pd.DataFrame
+    violations: pd.DataFrame
     # Tables the warehouse does not hold (yet); the report says so in its footer.
     missing_tables: tuple[str, ...] = field(default=())
 
@@ -110,6 +119,8 @@ def load_marts(warehouse: WarehouseSettings) -> Marts:
         history=frames[HISTORY],
         transitions=frames[TRANSITIONS],
         moments=frames[MOMENTS],
+        evidence=frames[EVIDENCE],
+        violations=frames[VIOLATIONS],
         missing_tables=tuple(missing),
     )
 

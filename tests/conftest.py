@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from rapport import prefect_defaults
+from tests.factories.orgs import AS_OF, RunningOrg, generated_store
 
 prefect_defaults.apply()
-
-# Pinned so generated orgs and dbt agree on "today" whatever day the tests run.
-AS_OF = "2026-11-23"
 
 
 @pytest.fixture(scope="session")
@@ -23,30 +20,6 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
-
-
-@dataclass
-class RunningOrg:
-    org: object  # local_org.server.LocalOrg
-    labels: list[dict]
-    warehouse: Path
-    state_dir: Path
-
-
-def generated_store(accounts: int, seed: int):
-    from datetime import UTC, datetime
-
-    from local_org.generator import generate_org
-    from local_org.schema import standard_objects
-    from local_org.store import OrgStore
-
-    generated = generate_org(
-        accounts=accounts, seed=seed, as_of=datetime.fromisoformat(AS_OF).replace(tzinfo=UTC)
-    )
-    store = OrgStore.create(standard_objects())
-    for object_name, records in generated.records.items():
-        store.insert(object_name, records)
-    return store, generated.labels
 
 
 @pytest.fixture

@@ -107,6 +107,7 @@ def test_doctor_names_each_problem_of_a_misconfigured_org(tmp_path, bare_org, mo
     assert "rapport install-fields" in re.sub(r"[\s│]+", " ", result.output)
 
 
+@pytest.mark.slow
 def test_doctor_names_a_refused_sign_in(tmp_path, bare_org, monkeypatch):
     config = write_config(
         tmp_path / "rapport.yml", bare_org, tmp_path / "w.duckdb", password="wrong"
@@ -132,6 +133,7 @@ def test_install_fields_creates_the_missing_fields(tmp_path, bare_org, monkeypat
     assert bare_org.request_log.count("POST", "tooling/sobjects/CustomField") == 10
 
 
+@pytest.mark.slow
 def test_errors_are_one_paragraph_with_an_exit_code(tmp_path):
     result = subprocess.run(
         [RAPPORT, "report", "--warehouse", str(tmp_path / "missing.duckdb")],
@@ -174,7 +176,7 @@ def test_local_org_generate_then_export(tmp_path):
 
 
 def test_report_command_writes_the_html(tmp_path, monkeypatch):
-    from tests.report.conftest import generate
+    from tests.factories.report import generate
 
     warehouse = tmp_path / "rapport.duckdb"
     generate(warehouse, snapshots=2)
@@ -187,6 +189,7 @@ def test_report_command_writes_the_html(tmp_path, monkeypatch):
     assert out.read_text().lstrip().lower().startswith("<!doctype html>")
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_stage_commands_run_one_after_another(small_org):
     for command in (["extract"], ["transform"], ["validate"], ["writeback", "--dry-run"]):

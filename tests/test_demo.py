@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import generated_store
+from tests.factories.orgs import generated_store
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 # What a Data Loader export of four objects might hold: a subset of the
 # fields, upper-case headers, 15-character Ids.

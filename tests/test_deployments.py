@@ -12,7 +12,7 @@ import yaml
 
 from rapport.config import PROJECT_ROOT
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 
 

@@ -9,7 +9,7 @@ from connectors.salesforce.api.client import connect
 from rapport.config import load_settings
 from rapport.warehouse import read_table
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 
 def crm_types(sf: Salesforce) -> dict[str, str | None]:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rapport.config import PROJECT_ROOT
 
 README = PROJECT_ROOT / "README.md"
@@ -28,6 +30,7 @@ def test_readme_starts_with_the_two_commands():
     ]
 
 
+@pytest.mark.slow
 def test_newcomer_reaches_a_dry_run_by_following_the_readme(tmp_path: Path):
     script = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + readme_block(
         "readme-local-org"

@@ -62,6 +62,7 @@ from local_org.generator.emit_activity import (
     emit_surveys,
     emit_touches,
 )
+from local_org.generator.orphans import DEFAULT_ORPHAN_SHARE, emit_orphan_deals
 from local_org.generator.profiles import PROFILES, TYPE_CODES
 from local_org.generator.stories import plan_story
 from local_org.generator.story import weighted
@@ -91,12 +92,16 @@ class GeneratedOrg:
 
 
 def generate_org(
-    accounts: int = 1000, seed: int = 42, as_of: dt.datetime | None = None
+    accounts: int = 1000,
+    seed: int = 42,
+    as_of: dt.datetime | None = None,
+    orphan_share: float = DEFAULT_ORPHAN_SHARE,
 ) -> GeneratedOrg:
     """Generate a deterministic org of ``accounts`` accounts with about five years of history.
 
     ``as_of`` is the reference "now" (default: today at 00:00 UTC); nothing
-    is created after it. The same arguments always give the same records.
+    is created after it. ``orphan_share`` of the opportunities have no
+    account, as in real exports. The same arguments always give the same records.
     """
     if accounts < 0:
         raise ValueError("accounts must be >= 0")
@@ -119,6 +124,7 @@ def generate_org(
     finally:
         if collecting:
             gc.enable()
+    emit_orphan_deals(org, random.Random(f"rapport-orphans/{seed}"), team, orphan_share)
     return GeneratedOrg(records=org.records, labels=labels, as_of=as_of)
 
 

@@ -27,6 +27,9 @@ from local_org.generator.story import (
 )
 from local_org.generator.vocabulary import OPEN_STAGES
 
+EARLY_STAGES = ("Prospecting", "Qualification", "Needs Analysis")
+LATE_STAGES = ("Proposal/Price Quote", "Negotiation/Review")  # a quote is on the table
+
 
 def _story_prospect(rng: random.Random, story: Story) -> None:
     """Touches for a few weeks or months, then either still in play or gone cold."""
@@ -61,7 +64,8 @@ def _story_one_night_stand(rng: random.Random, story: Story) -> None:
     deal.orders = 2 if rng.random() < 0.12 else 1
     story.deals.append(deal)
     if rng.random() < 0.1:
-        add_on = max(purchase - rng.uniform(15, 60), 5.0)
+        # An add-on to the same deal, booked within days: part of the one purchase.
+        add_on = max(purchase - rng.uniform(0, 10), 5.0)
         small = money(value * rng.uniform(0.05, 0.25))
         extra = closed_deal(rng, story, add_on, "Existing Business", small, won=True)
         extra.orders = 1
@@ -106,12 +110,47 @@ def _story_dating(rng: random.Random, story: Story) -> None:
     if wanted_wins == 1:
         story.quirk("single_purchase")
     _ensure_wins(story, wanted_wins, exact=wanted_wins == 1)
-    if rng.random() < 0.35:
-        deal = open_deal(rng, story, "Existing Business", money(mean_value), label_pool="promo")
-        if rng.random() < profile_rate:
-            deal.competitors = pick_rivals(rng, story)
-        story.deals.append(deal)
+    if wanted_wins > 1 and rng.random() < 0.15:
+        _repeat_weeks_apart(rng, story, mean_value)
+    if rng.random() < 0.45:
+        _shopper_quote(rng, story, mean_value, profile_rate)
     story.phases = [Phase(story.start, 0.0, 1.0, story.profile.inbound_share)]
+
+
+def _repeat_weeks_apart(rng: random.Random, story: Story, mean_value: float) -> None:
+    """A second order a few weeks after a purchase (B2C-like reordering): a second date."""
+    won = [d for d in story.deals if d.won and d.close > 30]
+    if not won:
+        return
+    first = pick(rng, won)
+    close = first.close - rng.uniform(21, 70)
+    value = money(mean_value * rng.lognormvariate(-0.5, 0.4))
+    deal = closed_deal(rng, story, max(close, 2.0), "Existing Business", value, won=True)
+    deal.created = min(deal.created, first.close)
+    story.deals.append(deal)
+    story.quirk("repeat_weeks_apart")
+
+
+def _shopper_quote(
+    rng: random.Random, story: Story, mean_value: float, competitor_rate: float
+) -> None:
+    """An open deal: shoppers ask for quotes too, often with competitors at the table.
+
+    Most quotes are late-stage (a proposal or a negotiation); a few come with a
+    draft contract the rep put in to try and lock the customer in.
+    """
+    late = rng.random() < 0.65
+    stages = LATE_STAGES if late else EARLY_STAGES
+    deal = open_deal(rng, story, "Existing Business", money(mean_value), stages, "promo")
+    if late:
+        story.quirk("shopper_quote")
+    if rng.random() < competitor_rate:
+        deal.competitors = pick_rivals(rng, story)
+    story.deals.append(deal)
+    if late and rng.random() < 0.12:
+        created = rng.uniform(3, 60)
+        story.contracts.append(ContractPlan(None, 12, "Draft", created, created - 1))
+        story.quirk("draft_contract_offered")
 
 
 def _ensure_wins(story: Story, wanted: int, exact: bool = False) -> None:
@@ -374,6 +413,9 @@ def plan_story(rng: random.Random, code: str, wallet: float) -> Story:
     story = new_story(rng, code, wallet)
     if story.hostage:
         story.signals = _hostage_signals(rng)
+        # Held by a big contract: hostages often signed for more than they now want.
+        story.annual_spend *= rng.uniform(1.3, 2.5)
+        story.quirk("big_contract")
     STORY_BUILDERS[code](rng, story)
     rough_patch = 0.2 if code == "married" else 0.08
     if (

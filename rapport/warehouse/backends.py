@@ -15,11 +15,14 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from rapport.config import WarehouseSettings
+from rapport.errors import ConfigurationError
 from rapport.warehouse.sql import WarehouseSql
 
 
-class MissingDriver(RuntimeError):
+class MissingDriver(ConfigurationError):
     """The Python package a warehouse needs is not installed; the message says which extra."""
+
+    hint = "Install the extra named above, or choose another warehouse.type."
 
 
 def require(module: str, extra: str) -> None:

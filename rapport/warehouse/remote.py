@@ -12,12 +12,15 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
+from rapport.errors import ConfigurationError
 from rapport.warehouse.backends import WarehouseBackend, base_env
 from rapport.warehouse.sql import WarehouseSql
 
 
-class UnsupportedStage(RuntimeError):
+class UnsupportedStage(ConfigurationError):
     """The configured warehouse cannot run one of the pipeline's stages."""
+
+    hint = "Choose a warehouse.type that runs every stage (`rapport doctor` checks it)."
 
 
 def _secret(value) -> str:

@@ -15,7 +15,7 @@ from connectors.salesforce.api.client import (
 )
 from connectors.salesforce.api.secrets import SecretBlockError, resolve_secrets
 from local_org.jwt_bearer import generate_jwt_key_pair
-from tests.connector.conftest import changed, connector_store, settings_for
+from tests.factories.connector import changed, connector_store, settings_for
 
 
 @pytest.fixture
@@ -154,6 +154,7 @@ def test_an_unreadable_secret_block_is_named_without_its_details(org, tmp_path):
     assert "abc123secret" not in str(failed.value)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_prefect_secret_block_end_to_end(org, tmp_path):
     from prefect.blocks.system import Secret

@@ -6,8 +6,8 @@ import pytest
 import requests
 
 from connectors.salesforce.api.budget import ApiBudget, ApiBudgetReached
-from tests.connector.conftest import ACCOUNTS, connector_store
 from tests.connector.test_incremental import soql_sent
+from tests.factories.connector import ACCOUNTS, connector_store
 
 
 def _response(header: str | None) -> requests.Response:

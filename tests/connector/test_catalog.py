@@ -13,8 +13,9 @@ from connectors.salesforce.extract.catalog import ObjectConfig, configured_objec
 from connectors.salesforce.extract.fields import UnknownFieldError
 from local_org.schema import SYSTEM_FIELDS, ObjectSpec, field_from_yaml, standard_objects
 from local_org.store import OrgStore
-from tests.connector.conftest import account_id, connector_records, connector_store, stamp
 from tests.connector.test_incremental import soql_sent
+from tests.factories import account_id
+from tests.factories.connector import connector_records, connector_store, stamp
 
 
 def names(objects: list[ObjectConfig]) -> list[str]:

@@ -17,7 +17,7 @@ from connectors.salesforce.extract.fields import (
     extractable_fields,
     records_to_arrow,
 )
-from tests.connector.conftest import TRICKY_TEXT, connector_store
+from tests.factories.connector import TRICKY_TEXT, connector_store
 
 DESCRIBE = {
     "fields": [

@@ -11,7 +11,8 @@ import pytest
 from connectors.salesforce.api.ids import make_id
 from connectors.salesforce.extract.source import DELETED_SEEN_COLUMN, soql_datetime
 from local_org.schema import FieldSpec
-from tests.connector.conftest import ACCOUNTS, account_id, connector_store, stamp
+from tests.factories import account_id
+from tests.factories.connector import ACCOUNTS, connector_store, stamp
 
 OBJECTS = ("User", "Account", "Contact", "Opportunity", "Survey_Response__c")
 TRANSPORTS = {"rest": 1_000_000, "bulk": 0}  # bulk_threshold_rows forcing each transport

@@ -10,7 +10,7 @@ from connectors.salesforce.api.budget import ApiBudgetReached
 from connectors.salesforce.api.client import SalesforceApiError
 from connectors.salesforce.extract.load import open_client
 from local_org.faults import FaultConfig
-from tests.connector.conftest import connector_store
+from tests.factories.connector import connector_store
 
 OBJECTS = ("User", "Account", "Contact", "Opportunity", "Survey_Response__c")
 

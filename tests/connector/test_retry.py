@@ -52,7 +52,8 @@ def body(code: str, message: str = "") -> list[dict[str, str]]:
         (SalesforceMalformedRequest("u", 400, "q", body("MALFORMED_QUERY")), Verdict.FAIL),
         (SalesforceResourceNotFound("u", 404, "q", body("NOT_FOUND")), Verdict.FAIL),
         (SalesforceAuthenticationFailed("INVALID_LOGIN", "Invalid username"), Verdict.FAIL),
-        (SalesforceAuthenticationFailed(503, "Server temporarily unavailable"), Verdict.FAIL),
+        # urllib3 leaves sign-in answers alone (a SOAP refusal is a 500 too): retried here.
+        (SalesforceAuthenticationFailed(503, "Server temporarily unavailable"), Verdict.RETRY),
         (
             SalesforceAuthenticationFailed(403, '[{"errorCode": "REQUEST_LIMIT_EXCEEDED"}]'),
             Verdict.RETRY,

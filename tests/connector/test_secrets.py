@@ -16,7 +16,7 @@ from connectors.salesforce.api.client import (
 from connectors.salesforce.api.secrets import Redactor
 from local_org.faults import FaultConfig
 from rapport.config import SalesforceSettings
-from tests.connector.conftest import connector_store
+from tests.factories.connector import connector_store
 
 PLANTED_CONSUMER_SECRET = "PLANTED-consumer-secret-9f8e7d6c5b4a"
 

@@ -6,13 +6,13 @@ import json
 import logging
 
 import pytest
-from conftest import account_id, contact_id
 
 from expectations.describes import StaticDescribes
 from expectations.gate import enforce
 from expectations.report import gate_markdown
 from expectations.runner import run_gates
 from expectations.suites import SuiteConfigError
+from tests.factories import account_id, contact_id
 
 ACCOUNT_DESCRIBE = {
     "name": "Account",

@@ -11,11 +11,14 @@ import uuid
 
 import duckdb
 import pytest
-from conftest import AS_OF, account_id, build_warehouse, contact_id
 
 from expectations.gate import GateFailed, enforce
 from expectations.runner import run_gates
 from rapport.config import ExtractSettings, GateSettings, Settings, WarehouseSettings
+from tests.factories import account_id, contact_id
+from tests.factories.gates import AS_OF, build_warehouse
+
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ share one broken warehouse and one gate run; each test reads its own defect.
 from __future__ import annotations
 
 import pytest
-from conftest import account_id, build_warehouse, contact_id, settings_for
 
 from expectations.gate import GateFailed, enforce
 from expectations.marts import total_variation_distance
 from expectations.report import gate_markdown
 from expectations.runner import run_gates
+from tests.factories import account_id, contact_id
+from tests.factories.gates import build_warehouse, settings_for
 
 MISSING_FROM_MART = account_id(6)
 DELETED_BUT_IN_MART = account_id(10)

@@ -6,11 +6,11 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import account_id
 
 from connectors.salesforce.writeback.transport import RecordUpdate
 from expectations.gate import GateFailed
 from expectations.payload import gate_payload, payload_frame, validate_payload
+from tests.factories import account_id
 
 ALLOWED = ["Relationship_Type__c", "Relationship_Strength__c"]
 DESCRIBE = {

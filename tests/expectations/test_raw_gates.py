@@ -8,17 +8,11 @@ from that run's report.
 from __future__ import annotations
 
 import pytest
-from conftest import (
-    AS_OF,
-    account_id,
-    build_warehouse,
-    contact_id,
-    opportunity_id,
-    settings_for,
-)
 
 from expectations.gate import GateFailed, enforce
 from expectations.runner import run_gates
+from tests.factories import account_id, contact_id, opportunity_id
+from tests.factories.gates import AS_OF, build_warehouse, settings_for
 
 FAR = AS_OF.replace(year=AS_OF.year + 3)
 DUPLICATED_CONTACT = contact_id(3)
@@ -97,11 +91,19 @@ def test_duplicate_ids_stop_the_gate_naming_object_check_and_ids(broken):
     assert "1 duplicate id values among 21 rows" in message
 
 
-def test_a_missing_foreign_key_is_an_error_and_a_dangling_one_a_warning(broken):
+def test_a_deal_without_account_is_counted_as_a_warning_and_a_dangling_key_too(broken):
+    # Salesforce allows opportunities without an account: reported, not fatal.
     [missing] = failed(broken, "raw_opportunity", "account_id_present")
-    assert missing.severity == "error"
+    assert missing.severity == "warning"
     assert missing.sample_ids == [DEAL_WITHOUT_ACCOUNT]
     assert "1 live rows without account_id" in missing.observed_value
+    [share] = [
+        r
+        for r in broken.results
+        if r.suite == "raw_opportunity" and r.check == "account_id_attributable"
+    ]
+    assert share.success
+    assert "1 of 10 live rows (10.0%) without account_id" in share.observed_value
     [unresolved] = failed(broken, "raw_contact", "account_id_resolves")
     assert unresolved.severity == "warning"
     assert unresolved.sample_ids == [CONTACT_OF_NO_ACCOUNT]
@@ -133,7 +135,6 @@ def test_exactly_the_injected_defects_fail(broken):
         ("raw_account", "dates_parse", "last_modified_date"),
         ("raw_account", "system_dates_not_far_future", "created_date"),
         ("raw_contact", "id_unique", "id"),
-        ("raw_opportunity", "account_id_present", "account_id"),
         ("raw_opportunity", "close_date_not_far_future", "close_date"),
     ]
 
@@ -185,3 +186,21 @@ def test_an_extract_that_shrank_by_60_percent_is_stopped_and_is_not_the_next_bas
         "select run_id, row_count, accepted from {cat}.rapport_audit.raw_row_counts "
         "where table_name = 'contact' order by counted_at"
     ) == [("baseline", 20, True), ("within", 15, True), ("truncated", 6, False)]
+
+
+def test_orphans_stop_the_run_only_above_the_configured_share(make_settings, warehouse):
+    # Six of ten deals without an account: more than the default 50%.
+    warehouse.execute(
+        "update {cat}.salesforce.opportunity set account_id = null where id in (?, ?, ?, ?, ?, ?)",
+        [opportunity_id(n) for n in range(1, 7)],
+    )
+    stopped = run_gates(make_settings())
+    [share] = failed(stopped, "raw_opportunity", "account_id_attributable")
+    assert share.severity == "error"
+    assert "6 of 10 live rows (60.0%) without account_id" in share.observed_value
+    assert len(share.sample_ids) == 5
+    with pytest.raises(GateFailed):
+        enforce(stopped.results)
+    tolerant = run_gates(make_settings(max_unattributed_share=0.7))
+    assert not failed(tolerant, "raw_opportunity", "account_id_attributable")
+    assert failed(tolerant, "raw_opportunity", "account_id_present")[0].severity == "warning"

@@ -27,15 +27,8 @@ from local_org.schema import FieldSpec, standard_objects
 from local_org.server import LocalOrg
 from local_org.store import OrgStore, RecordError
 from local_org.tls import ensure_certificate
-
-from .conftest import (
-    PAGED_ACCOUNTS,
-    account_id,
-    build_store,
-    contact_id,
-    opportunity_id,
-    sample_records,
-)
+from tests.factories import account_id, contact_id, opportunity_id
+from tests.factories.local_org import PAGED_ACCOUNTS, build_store, sample_records
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

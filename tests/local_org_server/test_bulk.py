@@ -11,8 +11,8 @@ import pytest
 from simple_salesforce.exceptions import SalesforceOperationError
 
 from local_org.server import LocalOrg
-
-from .conftest import PAGED_ACCOUNTS, account_id, client, contact_id, opportunity_id, raw
+from tests.factories import account_id, contact_id, opportunity_id
+from tests.factories.local_org import PAGED_ACCOUNTS, client, raw
 
 JOBS = "/services/data/v62.0/jobs"
 

@@ -14,8 +14,8 @@ import time
 
 from local_org.schema import FieldSpec
 from local_org.server import LocalOrg
-
-from .conftest import account_id, raw
+from tests.factories import account_id
+from tests.factories.local_org import raw
 
 DATA = "/services/data/v62.0"
 

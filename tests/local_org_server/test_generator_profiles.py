@@ -29,27 +29,29 @@ from local_org.generator.profiles import (
 
 GOLDEN_AS_OF = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 # (row count, sha256 of the sorted JSON rows) per table of generate_org(60, seed=123).
+# Last changed on purpose for issue 14: shoppers with quotes, repeat orders
+# weeks apart, add-ons within days, orphan opportunities, hostages' big contracts.
 GOLDEN = {
-    "Account": (60, "c0841023e2f796c0afb9c3480d788f5e85579902b5c9f93ec2f7993841f84e72"),
-    "Case": (346, "dd9bb8307a5be940c48d40b64e9d9cea5aa6335f25b9eb72a42b832ade1cb265"),
-    "Contact": (349, "a6cd815f964add126e8aab2e961f57aa281ebc108510c63d8c9a7ef665563fbd"),
-    "Contract": (38, "38ffe756e8c2bbb25a78cfd1bc7a4c347d54bca50261f063aa40af9661982c6e"),
-    "EmailMessage": (2158, "af4167a47890f84f64291ea79bd3c6c51c156dd866481d977cd53518616485f5"),
-    "Event": (571, "3008db33d8b732ae86a6f6a9906953559163f3d25f9d5c3a250e3bd36134b5cf"),
-    "Opportunity": (564, "85a126eaf07f62fa6e4da7adc20c43bda63cbbbd3685741c3aa43c88c2f69627"),
+    "Account": (60, "d29d26412086a75c3d4f238096009d87ac7b420fca7053b7d21a6442b2203bc6"),
+    "Case": (355, "4875591e8d329bd70c215219b4e7978561c3c421cde537b7d96e05142b03df34"),
+    "Contact": (346, "0faa0e316c7e6f2386d08b0cedef3d1056357c1c58ae17885433c05ea5bc0cd6"),
+    "Contract": (38, "ae4360550af1dae241faf1b71bb63b25f8c77e313cb9406ba472016dd78b4896"),
+    "EmailMessage": (2194, "97d68c6e037da5c5a49e558c8dbfcb3fba7addfa0033891faa453d098a3239d5"),
+    "Event": (564, "bfe832d0dc583dbbc33873f83b3e81984f5abb5bdf417fb74198bb8fbae87173"),
+    "Opportunity": (584, "351e24c9a5b4c96a5e2ecba7391b2cb6b83797fac05285dda04c3802e72c98e0"),
     "OpportunityCompetitor": (
-        66,
-        "7208f22e9b066b0f8c12d4568837298aa7b85660862bb2edded4d83c08835a35",
+        71,
+        "59adadcfd5e3c36cc3f1914d51a24e42cdc4a7b5c2ed4cbe6fc43da081b2254f",
     ),
     "OpportunityContactRole": (
-        789,
-        "565df2e0b3023d60d5f3264b7b1314e4f21aaeec146b10fbe93599849e419621",
+        781,
+        "2b7bd466d3db6d534e70db3901ed2b3cd2f1e11b4812ce0d67a4f93d55e6e858",
     ),
-    "Order": (907, "2097d1b329af54b0ed2d4067d174b9d7b1a94544f46bedc9a9eb167200bdedaf"),
-    "Survey_Response__c": (116, "2545c3262fb75bb1d42099654757725d83f42a8924af0d542f36f23f6a2ea780"),
-    "Task": (1862, "8ee0ffcc6d82cbbbabb13bce9b35498b01115975967d2f1bfea802847b63c6ca"),
+    "Order": (913, "8222fd19988c7820b008f1ddebf2f633a8b248fd5978ff804f23a80980712ac0"),
+    "Survey_Response__c": (118, "93e193c0b7f64048e85b9860dea4a7cba08796fc67ef39da00a5b9af5b9436b9"),
+    "Task": (1861, "872cdf161d209078886c30c7c941c5e6e8fad705a3dc134ba1c0b1fb4039b0b5"),
     "User": (10, "08602789ae90e5528d1c58fff59042db5d2287f2f325ec839391a56bb4073855"),
-    "labels": (60, "c6a848cfce037bc1a42606709492d9dcbea3b4172115301b1abc7771ba2ff56e"),
+    "labels": (60, "ee33049e307db0032472546d6264db2e4db5c4ac4eb1da5cba12c56c5b9df716"),
 }
 
 

@@ -15,8 +15,7 @@ from connectors.salesforce.api.local_routing import local_org_session
 from local_org.jwt_bearer import JWT_BEARER_GRANT, generate_jwt_key_pair
 from local_org.server import LocalOrg
 from local_org.state import Credentials
-
-from .conftest import client, fresh_org, raw
+from tests.factories.local_org import client, fresh_org, raw
 
 KEYS = generate_jwt_key_pair()  # RSA generation is the slow part: once per module
 OTHER_KEYS = generate_jwt_key_pair()

@@ -9,8 +9,8 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceR
 
 from local_org.schema import FieldSpec
 from local_org.store import OrgStore, RecordError
-
-from .conftest import account_id, client, raw
+from tests.factories import account_id
+from tests.factories.local_org import client, raw
 
 DATA = "/services/data/v62.0"
 

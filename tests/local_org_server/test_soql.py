@@ -9,8 +9,8 @@ import pytest
 from local_org.schema import standard_objects
 from local_org.soql import SoqlError, compile_soql
 from local_org.store import OrgStore
-
-from .conftest import account_id, build_store, contact_id
+from tests.factories import account_id, contact_id
+from tests.factories.local_org import build_store
 
 
 @pytest.fixture(scope="module")

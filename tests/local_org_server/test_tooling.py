@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import account_id, client, raw
+from tests.factories import account_id
+from tests.factories.local_org import client, raw
 
 TOOLING = "/services/data/v62.0/tooling"
 

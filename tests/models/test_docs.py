@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
-from tests.models.conftest import write_raw_tables
+import pytest
+
+from tests.factories.dbt import write_raw_tables
+
+pytestmark = pytest.mark.slow
 
 
 def test_docs_generate_documents_the_marts(tmp_path, dbt_build, generated_records):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.models.conftest import mart, write_raw_tables
+import pytest
+
+from tests.factories.dbt import mart, write_raw_tables
+
+pytestmark = pytest.mark.slow
 
 OPTIONAL_TABLES = [
     "user",
@@ -81,7 +85,7 @@ def test_custom_field_columns_match_with_either_underscore_convention(
 
 
 def _arrow_style(api_name: str) -> str:
-    from tests.models.conftest import NAMING
+    from tests.factories.dbt import NAMING
 
     # dlt keeps the double underscore of custom fields on the Arrow path.
     return (

@@ -11,8 +11,10 @@ from local_org.server import LocalOrg
 from rapport.config import Settings
 from rapport.demo import environment
 from rapport.warehouse import dbt_env, read_table
-from tests.conftest import generated_store
-from tests.models.conftest import run_dbt
+from tests.factories.dbt import run_dbt
+from tests.factories.orgs import generated_store
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def settings_for(org: LocalOrg, warehouse: dict, state_dir) -> Settings:
@@ -62,7 +64,7 @@ def run_dbt_postgres(workdir) -> None:
     from dbt.cli.main import dbtRunner
 
     from rapport.warehouse import DBT_PROJECT_DIR
-    from tests.conftest import AS_OF
+    from tests.factories.orgs import AS_OF
 
     result = dbtRunner().invoke(
         [

@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import AS_OF
-from tests.models.conftest import mart, run_dbt, write_raw_tables
+from tests.factories.dbt import mart, run_dbt, write_raw_tables
+from tests.factories.orgs import AS_OF
+
+pytestmark = pytest.mark.slow
 
 TODAY = date.fromisoformat(AS_OF)
 _ids = itertools.count(1)

@@ -15,9 +15,11 @@ import pytest
 
 from rapport.report_figures import PALETTE
 from rapport.typology import type_codes
+from tests.factories.report import Element, parse_html
 from tests.report.browser import dump_dom, find_chromium, install_chromium, screenshot
-from tests.report.conftest import Element, parse_html
 from tests.report.png import read_png
+
+pytestmark = pytest.mark.browser
 
 WIDTH = 1400
 # Half-size screenshots: a quarter of the pixels to decode, bars still 9 px tall.
@@ -101,6 +103,7 @@ def marks(dom: Element, chart: str, mark: str) -> list[Element]:
     return dom.find("svg", data_chart=chart).find_all(data_mark=mark)
 
 
+@pytest.mark.slow
 def test_charts_render_offline_in_chromium(chromium, rendered, tmp_path):
     report = rendered(2)
     accounts = report.warehouse.accounts

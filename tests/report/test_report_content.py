@@ -10,13 +10,13 @@ import pytest
 from rapport.config import SalesforceSettings, Settings, WarehouseSettings
 from rapport.report import ReportError, write_report
 from rapport.typology import relationship_types
-from tests.report.conftest import (
+from tests.factories import account_id
+from tests.factories.report import (
     AS_OF,
     BIGGEST_DROP_ACCOUNT,
     HOSTAGE_ACCOUNTS,
     TRICKY_NAME,
     Element,
-    account_id,
     parse_html,
 )
 
@@ -332,3 +332,39 @@ def test_settings_give_the_warehouse_and_the_org_name(make_warehouse, tmp_path):
     dom = parse_html(out.read_text(encoding="utf-8"))
     assert dom.find("h1").text == "acme.example"
     assert dom.find(data_as_of=True).text == AS_OF.isoformat()
+
+
+def test_each_account_to_act_on_shows_its_rule_and_weightiest_records(rendered):
+    report = rendered(1)
+    evidence = report.warehouse.evidence
+    rows = report.dom.find("table", data_table="accounts").find_all("tr")
+    listed = [row for row in rows if "data-account" in row.attrs]
+    assert listed
+    for row in listed:
+        account = row.attrs["data-account"]
+        why = row.find("td", data_evidence=True).text
+        rule = evidence[(evidence.account_id == account) & (evidence.evidence_kind == "type_rule")]
+        assert rule["detail"].iloc[0] in why
+        assert f"Record 2 of {account}" in why
+
+
+def test_violations_are_counted_by_type_and_expectation(rendered):
+    report = rendered(1)
+    violations = report.warehouse.violations
+    table = report.dom.find("table", data_table="violations")
+    shown = {
+        row.attrs["data-expectation"]: int(row.find_all("td")[2].text.replace(",", ""))
+        for row in table.find_all("tr")
+        if "data-expectation" in row.attrs
+    }
+    assert shown == violations.groupby("expectation").size().to_dict()
+
+
+def test_a_warehouse_without_evidence_marts_still_reports(make_warehouse, tmp_path):
+    from rapport.report import write_report
+
+    warehouse = make_warehouse(snapshots=1)
+    warehouse.write(leave_out=("relationship_evidence", "fct_expectation_violations"))
+    html = write_report(warehouse.path, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "No expectation broken" in html
+    assert "relationship_evidence" in html  # named in the footer as not built yet

@@ -19,7 +19,8 @@ from connectors.salesforce.writeback.state import (
     SUCCESS,
 )
 from rapport.config import WritebackSettings
-from tests.writeback.conftest import account_id, account_row, contact_id
+from tests.factories import account_id, contact_id
+from tests.factories.writeback import account_row
 
 
 def sent_ids(env, run_id: str, status: str = SUCCESS) -> set[str]:
@@ -96,6 +97,7 @@ def test_150_changed_accounts_go_in_one_composite_call(make_env):
     assert report.object("Account").succeeded == 150
 
 
+@pytest.mark.slow
 def test_10000_changed_accounts_go_by_bulk_api_within_15_calls(make_env):
     env = make_env(accounts=10_000, contacts=0)
     env.org.request_log.clear()

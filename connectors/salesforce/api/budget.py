@@ -15,11 +15,13 @@ from typing import Any
 
 import requests
 
+from rapport.errors import RapportError
+
 # "api-usage=18/5000", but not the "per-app-api-usage=..." that may follow it.
 _API_USAGE = re.compile(r"(?<![\w-])api-usage=(\d+)/(\d+)")
 
 
-class ApiBudgetReached(Exception):
+class ApiBudgetReached(RapportError):
     """The extraction should stop now and resume on the next run."""
 
 

@@ -28,21 +28,24 @@ from connectors.salesforce.api.http import build_http_session
 from connectors.salesforce.api.retry import Verdict, backoff, classify, error_details
 from connectors.salesforce.api.secrets import Redactor, resolve_secrets
 from rapport.config import SalesforceSettings
+from rapport.errors import ConfigurationError, RapportError, SignInError
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
-class SalesforceConfigError(ValueError):
+class SalesforceConfigError(ConfigurationError, ValueError):
     """The settings do not hold what the chosen sign-in mode needs."""
 
+    hint = "Set the sign-in settings the chosen mode needs (see README, Configuration)."
 
-class SalesforceSignInError(RuntimeError):
+
+class SalesforceSignInError(SignInError, RuntimeError):
     """The org refused the sign-in, or could not be reached to sign in."""
 
 
-class SalesforceApiError(RuntimeError):
+class SalesforceApiError(RapportError, RuntimeError):
     """A call failed for good; the message is free of secrets."""
 
     def __init__(

@@ -14,14 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from rapport.config import SalesforceSettings
 
 RETRYABLE_STATUSES = (500, 502, 503, 504)
+# Sign-in answers every refusal of the SOAP login with HTTP 500, so a status
+# alone cannot tell a wrong password from an outage; those answers go to
+# ``client._sign_in_with_retries``, which reads the fault code in the body.
+# Repeating a wrong password blindly would also count towards the lockout.
+SIGN_IN_PATHS = ("/services/oauth2/token", "/services/Soap/u/")
 ResponseHook = Callable[..., Any]
 
 
@@ -38,9 +45,26 @@ class TimeoutSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+class ApiRetry(Retry):
+    """urllib3's Retry, except that error answers to a sign-in are never repeated here."""
+
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):  # type: ignore[override]
+        if response is not None and error is None and _is_sign_in(url):
+            # With raise_on_status off, urllib3 hands this answer to the caller.
+            raise MaxRetryError(_pool, url or "", "sign-in answers are retried by the caller")
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _is_sign_in(url: str | None) -> bool:
+    path = urlsplit(url or "").path
+    return any(path.startswith(prefix) for prefix in SIGN_IN_PATHS)
+
+
 def transport_retry(settings: SalesforceSettings) -> Retry:
     retries = settings.max_attempts - 1
-    return Retry(
+    return ApiRetry(
         total=retries,
         connect=retries,
         read=retries,

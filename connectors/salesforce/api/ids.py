@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
+from rapport.errors import RapportError
+
 _SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID_PATTERN = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 
 
-class InvalidSalesforceId(ValueError):
+class InvalidSalesforceId(RapportError, ValueError):
     """Raised for a value that cannot be a Salesforce Id."""
 
 

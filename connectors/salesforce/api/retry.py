@@ -23,6 +23,10 @@ from simple_salesforce.exceptions import (
 
 TRANSIENT_ERROR_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})
 REQUEST_LIMIT_EXCEEDED = "REQUEST_LIMIT_EXCEEDED"
+# A sign-in the org could not serve just now: OAuth's names (RFC 6749) and the SOAP fault codes.
+TRANSIENT_SIGN_IN_CODES = frozenset(
+    {"server_error", "temporarily_unavailable", "UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE"}
+)
 # How Salesforce words the daily limit; the concurrent limits name themselves
 # ("ConcurrentPerOrgLongTxn", "ConcurrentRequests").
 DAILY_LIMIT_MARKER = "TotalRequests"
@@ -78,12 +82,15 @@ def classify(error: BaseException) -> Verdict:
 
 
 def _classify_sign_in(error: SalesforceAuthenticationFailed) -> Verdict:
-    """A refused sign-in is final, unless the org was busy.
+    """A refused sign-in is final (``invalid_grant``, ``INVALID_LOGIN``), unless the org
+    was busy or down.
 
-    simple-salesforce gives the SOAP fault code, or the HTTP status with the
-    raw body when the answer was not a SOAP fault.
+    simple-salesforce gives the OAuth ``error`` or SOAP fault code, or the
+    HTTP status when the body was neither (a proxy's 502 page, say).
     """
     code, message = error.code, error.auth_message or ""
-    if code == REQUEST_LIMIT_EXCEEDED or REQUEST_LIMIT_EXCEEDED in message:
-        return Verdict.DAILY_LIMIT if DAILY_LIMIT_MARKER in message else Verdict.RETRY
+    if code == REQUEST_LIMIT_EXCEEDED or REQUEST_LIMIT_EXCEEDED in str(message):
+        return Verdict.DAILY_LIMIT if DAILY_LIMIT_MARKER in str(message) else Verdict.RETRY
+    if code in TRANSIENT_SIGN_IN_CODES or (isinstance(code, int) and code >= 500):
+        return Verdict.RETRY
     return Verdict.FAIL

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pydantic import SecretStr
 
 from rapport.config import SalesforceSettings
+from rapport.errors import ConfigurationError
 
 # Setting name -> the setting naming the Prefect Secret block that may hold it.
 SECRET_BLOCK_SETTINGS = {
@@ -41,8 +42,10 @@ _CREDENTIAL_PATTERNS = (
 )
 
 
-class SecretBlockError(RuntimeError):
+class SecretBlockError(ConfigurationError, RuntimeError):
     """A configured Prefect Secret block cannot be read."""
+
+    hint = "Create the Prefect Secret block, or set the secret in the environment instead."
 
 
 def load_prefect_secret(block_name: str) -> str:

@@ -37,6 +37,7 @@ from connectors.salesforce.extract.fields import (
     csv_batch_to_arrow,
     csv_convert_options,
 )
+from rapport.errors import RapportError
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +46,11 @@ DOWNLOAD_CHUNK_BYTES = 1 << 20
 FINISHED_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 
 
-class BulkJobFailed(RuntimeError):
+class BulkJobFailed(RapportError, RuntimeError):
     """The org ended a query job without results (Failed, Aborted or timed out)."""
 
 
-class BulkJobGone(RuntimeError):
+class BulkJobGone(RapportError, RuntimeError):
     """A job kept from an earlier run is no longer available; start a new one."""
 
 

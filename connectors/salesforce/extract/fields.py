@@ -21,6 +21,7 @@ import pyarrow.csv as pa_csv
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 from connectors.salesforce.extract.field_types import arrow_type_for
+from rapport.errors import ConfigurationError
 
 # Compound fields duplicate their components and cannot be queried in Bulk;
 # base64 bodies are blobs nobody analyses.
@@ -52,8 +53,10 @@ class ExtractField:
         return arrow_type_for(self.sf_type)
 
 
-class UnknownFieldError(ValueError):
+class UnknownFieldError(ConfigurationError, ValueError):
     """A configured field is not in the org's describe."""
+
+    hint = "Remove the field from extract.objects, or check its API name with `rapport doctor`."
 
 
 def _org_keys(

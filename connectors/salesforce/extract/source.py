@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 
 from connectors.salesforce.api.budget import ApiBudgetReached
 from connectors.salesforce.api.client import SalesforceClient
+from connectors.salesforce.api.soql import identifier
 from connectors.salesforce.extract.bulk import BulkJobGone, BulkOptions, BulkQuery
 from connectors.salesforce.extract.catalog import ObjectConfig
 from connectors.salesforce.extract.fields import (
@@ -43,6 +44,7 @@ from connectors.salesforce.extract.fields import (
     records_to_arrow,
 )
 from rapport.config import ExtractSettings
+from rapport.errors import RapportError
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +71,14 @@ def _where(since: datetime | None) -> str:
 def build_soql(
     object_name: str, fields: list[ExtractField], since: datetime | None, ordered: bool = True
 ) -> str:
-    soql = f"SELECT {', '.join(f.name for f in fields)} FROM {object_name}{_where(since)}"
+    """The extraction query; names are checked, since describe (the org) supplies them."""
+    select = ", ".join(identifier(f.name, "field") for f in fields)
+    soql = f"SELECT {select} FROM {identifier(object_name, 'object')}{_where(since)}"
     return soql + f" ORDER BY {WATERMARK}" if ordered else soql
 
 
 def count_soql(object_name: str, since: datetime | None) -> str:
-    return f"SELECT COUNT() FROM {object_name}{_where(since)}"
+    return f"SELECT COUNT() FROM {identifier(object_name, 'object')}{_where(since)}"
 
 
 @dataclass
@@ -95,7 +99,7 @@ class ExtractReport:
             self.incomplete.append(object_name)
 
 
-class ObjectDeferred(Exception):
+class ObjectDeferred(RapportError):
     """The object cannot finish in this run without loading an Id twice; the next run will."""
 
 

@@ -27,13 +27,14 @@ from simple_salesforce.util import call_salesforce
 
 from connectors.salesforce.api.ids import InvalidSalesforceId, to_18
 from connectors.salesforce.writeback.transport import RecordUpdate, WriteOutcome
+from rapport.errors import RapportError
 
 NULL_MARKER = "#N/A"
 TERMINAL_STATES = frozenset({"JobComplete", "Failed", "Aborted"})
 NOT_PROCESSED = "NOT_PROCESSED"
 
 
-class BulkJobError(RuntimeError):
+class BulkJobError(RapportError, RuntimeError):
     """The job could not be created, filled or finished; no record is confirmed."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from simple_salesforce import Salesforce
 
 from connectors.salesforce.api.ids import to_18
+from connectors.salesforce.api.soql import identifier, string_literal
 from connectors.salesforce.writeback.crm_schema import CrmField
 from connectors.salesforce.writeback.values import from_crm_value
 
@@ -49,7 +50,7 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
 
 
 def _quote(record_id: str) -> str:
-    return "'" + to_18(record_id) + "'"
+    return string_literal(to_18(record_id))
 
 
 def read_current_values(
@@ -69,7 +70,8 @@ def read_current_values(
     wanted = sorted({to_18(r) for r in record_ids})
     if not wanted:
         return {}
-    select = ", ".join(["Id", *(f.name for f in fields)])
+    select = ", ".join(["Id", *(identifier(f.name, "field") for f in fields)])
+    object_name = identifier(object_name, "object")
     plan = plan_read(len(wanted), object_size, ids_per_query)
     if plan.full_scan:
         queries = [f"SELECT {select} FROM {object_name}"]

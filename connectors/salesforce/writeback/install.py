@@ -5,9 +5,10 @@ with the Salesforce CLI; this is the one-command way (``rapport
 install-fields``). Describe first, so fields that exist are reported and left
 alone: running it twice creates nothing the second time.
 
-On a real org a new field has no field-level security yet: grant edit access
-through a permission set before write-back can update it (write-back's
-mapping check says so when a field is read-only).
+A new field has no field-level security, so the installer then creates
+Rapport's permission sets, grants them every field and assigns the
+integration set to the user it runs as (``install_access``); write-back's
+mapping check still says so if a field stays read-only.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
 from connectors.salesforce.writeback.crm_schema import describe_object_fields
+from connectors.salesforce.writeback.install_access import AccessReport, install_access
+from connectors.salesforce.writeback.install_list_views import install_list_views
 from connectors.salesforce.writeback.rapport_fields import FieldDefinition, rapport_fields
 from rapport.config import Settings
+from rapport.errors import RapportError
 
 
-class FieldInstallError(RuntimeError):
+class FieldInstallError(RapportError, RuntimeError):
     """The org refused to create a field; the message names it."""
 
 
@@ -31,10 +35,17 @@ class FieldInstallError(RuntimeError):
 class InstallReport:
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
+    access: AccessReport | None = None
+    list_views: list[str] | None = None
 
     def __str__(self) -> str:
         created = ", ".join(self.created) or "none"
-        return f"created: {created}; already there: {len(self.existing)}"
+        lines = [f"created: {created}; already there: {len(self.existing)}"]
+        if self.access is not None:
+            lines.append(str(self.access))
+        if self.list_views is not None:
+            lines.append(f"list views created: {', '.join(self.list_views) or 'none'}")
+        return "\n".join(lines)
 
 
 def split_missing(
@@ -66,14 +77,29 @@ def create_field(sf: Salesforce, definition: FieldDefinition) -> str:
 
 
 def install_fields(
-    sf: Salesforce, definitions: Iterable[FieldDefinition] | None = None
+    sf: Salesforce,
+    definitions: Iterable[FieldDefinition] | None = None,
+    *,
+    grant_access: bool = True,
+    list_views: bool = True,
 ) -> InstallReport:
-    """Create every missing Rapport field (or just ``definitions``); report the rest."""
-    missing, existing = split_missing(sf, definitions or rapport_fields())
+    """Create every missing Rapport field (or just ``definitions``); report the rest.
+
+    With ``grant_access`` the permission sets then grant exactly these fields,
+    the ones now known to exist. With ``list_views`` (and all the fields, since
+    the views filter on them) Rapport's Account list views are created too.
+    """
+    every_field = definitions is None
+    definitions = tuple(definitions or rapport_fields())
+    missing, existing = split_missing(sf, definitions)
     report = InstallReport(existing=[d.full_name for d in existing])
     for definition in missing:
         create_field(sf, definition)
         report.created.append(definition.full_name)
+    if grant_access:
+        report.access = install_access(sf, definitions)
+    if list_views and every_field:
+        report.list_views = install_list_views(sf)
     return report
 
 

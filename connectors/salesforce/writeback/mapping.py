@@ -30,18 +30,23 @@ from connectors.salesforce.writeback.values import (
     InvalidValue,
     to_crm_value,
 )
+from rapport.errors import ConfigurationError
 
 DEFAULT_MAPPING_FILE = Path(__file__).with_name("mapping.yml")
 
 ConflictPolicy = Literal["skip", "overwrite"]
 
 
-class MappingError(ValueError):
+class MappingError(ConfigurationError, ValueError):
     """The mapping cannot be used; the message lists every problem found."""
 
+    hint = "Fix the write-back mapping (writeback.mapping_file)."
 
-class NotAllowedError(ValueError):
+
+class NotAllowedError(ConfigurationError, ValueError):
     """A payload tried to carry a field outside the mapping."""
+
+    hint = "Only fields in the write-back mapping may be written; add the field to writeback.extra_allowed_fields if intended."
 
 
 # --------------------------------------------------------------------------- file format

@@ -1,7 +1,8 @@
 """Rapport's own CRM fields, defined once.
 
-Three things are derived from these definitions so they can never disagree:
-the SFDX source files an admin deploys with the Salesforce CLI, the Tooling
+Four things are derived from these definitions so they can never disagree:
+the SFDX source files an admin deploys with the Salesforce CLI, the
+permission sets that grant access to them (``permission_sets``), the Tooling
 API bodies ``install_fields`` sends, and the write-back allow-list. The
 relationship-type picklist is read from the typology (dbt vars), so a type
 added there reaches the CRM metadata the next time the files are generated.
@@ -22,6 +23,7 @@ from rapport.config import PROJECT_ROOT
 
 SFDX_PROJECT_DIR = PROJECT_ROOT / "salesforce"
 SFDX_OBJECTS_DIR = SFDX_PROJECT_DIR / "force-app" / "main" / "default" / "objects"
+SFDX_PERMISSIONSETS_DIR = SFDX_OBJECTS_DIR.parent / "permissionsets"
 METADATA_NAMESPACE = "http://soap.sforce.com/2006/04/metadata"
 
 MetadataType = Literal["Picklist", "Number", "Checkbox", "Text", "LongTextArea", "DateTime"]
@@ -241,13 +243,23 @@ def rapport_field(object_name: str, name: str) -> FieldDefinition | None:
 
 
 def write_sfdx_metadata(objects_dir: Path = SFDX_OBJECTS_DIR) -> list[Path]:
-    """(Re)write every field's SFDX file; returns the paths written."""
+    """(Re)write every field's SFDX file and the permission sets granting them.
+
+    The permission sets go next to ``objects/`` (``permissionsets/``) and are
+    written in the same run, so a field cannot be added without its access.
+    Returns the paths written.
+    """
+    # Imported here: permission_sets builds on this module's definitions.
+    from connectors.salesforce.writeback.permission_sets import write_permission_sets
+
     written = []
-    for definition in rapport_fields():
+    definitions = rapport_fields()
+    for definition in definitions:
         path = definition.path(objects_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(definition.to_xml(), encoding="utf-8")
         written.append(path)
+    written += write_permission_sets(objects_dir.parent / "permissionsets", definitions)
     return written
 
 

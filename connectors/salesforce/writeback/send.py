@@ -42,13 +42,14 @@ from connectors.salesforce.writeback.state import (
 from connectors.salesforce.writeback.transport import COMPOSITE_LIMIT, RecordUpdate, WriteOutcome
 from connectors.salesforce.writeback.values import format_datetime
 from rapport.config import WritebackSettings
+from rapport.errors import RapportError
 
 Log = Callable[[str], None]
 # (object, its complete payload, its describe, the fields it may carry); raises to stop.
 PayloadCheck = Callable[[str, list[RecordUpdate], dict[str, Any], list[str]], None]
 
 
-class WritebackAborted(RuntimeError):
+class WritebackAborted(RapportError, RuntimeError):
     """The run stopped part-way (auth, quota, an outage); what was confirmed is recorded."""
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.salesforce.writeback.crm_schema import CrmField
+from rapport.errors import RapportError
 
 TEXT_TYPES = frozenset(
     {"string", "textarea", "picklist", "multipicklist", "email", "phone", "url", "combobox"}
@@ -23,7 +24,7 @@ TEXT_TYPES = frozenset(
 NUMBER_TYPES = frozenset({"double", "currency", "percent", "int", "long"})
 
 
-class InvalidValue(ValueError):
+class InvalidValue(RapportError, ValueError):
     """A value the field cannot hold; the message names the field."""
 
 

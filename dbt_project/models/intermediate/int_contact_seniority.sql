@@ -1,6 +1,7 @@
 {#- Seniority parsed from free-text job titles, and roles played on deals.
     Titles are messy ("VP, Ops", "Chief Financial Officer", "Head of IT"), so
-    the patterns look for the words that mark a level, most senior first. -#}
+    the patterns (vars: seniority_title_patterns) look for the words that
+    mark a level, most senior first. -#}
 
 with contacts as (
     select * from {{ ref('stg_salesforce__contact') }}
@@ -8,12 +9,17 @@ with contacts as (
 
 roles as (
     select
-        roles.contact_id,
+        contact_roles.contact_id,
         count(*) as deal_roles,
-        count(case when roles.role in ('Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Executive Sponsor') then 1 end) as decision_roles,
-        count(case when roles.role in ('Influencer', 'Technical Buyer', 'Evaluator') then 1 end) as influence_roles
-    from {{ ref('stg_salesforce__opportunity_contact_role') }} as roles
-    group by roles.contact_id
+        count(
+            case when contact_roles.role in ({{ sql_values(var('decision_roles')) }}) then 1 end
+        ) as decision_roles,
+        count(
+            case when contact_roles.role in ({{ sql_values(var('influence_roles')) }}) then 1 end
+        ) as influence_roles
+    {#- sqlfluff reads `roles` as a DuckDB keyword, so the alias spells it out. #}
+    from {{ ref('stg_salesforce__opportunity_contact_role') }} as contact_roles
+    group by contact_roles.contact_id
 ),
 
 parsed as (
@@ -32,13 +38,14 @@ select
     parsed.contact_name,
     parsed.title,
     case
-        when parsed.title_lower like '%chief%' or parsed.title_lower like '%president%'
-            or parsed.title_lower like '%owner%' or parsed.title_lower like '%founder%'
-            or parsed.title_lower in ('ceo', 'cfo', 'cto', 'coo', 'cio', 'cmo', 'cro')
-            or parsed.title_lower like 'vp%' or parsed.title_lower like '% vp%'
-            then 'executive'
-        when parsed.title_lower like '%director%' or parsed.title_lower like '%head of%' then 'senior'
-        when parsed.title_lower like '%manager%' or parsed.title_lower like '%lead%' then 'manager'
+        {%- for level in var('seniority_title_patterns') %}
+        when {% for pattern in level.patterns -%}
+            {%- if not loop.first %}
+            or {% endif -%}
+            parsed.title_lower like {{ sql_string(pattern) }}
+        {%- endfor %}
+            then {{ sql_string(level.level) }}
+        {%- endfor %}
         when parsed.title_lower = '' then 'unknown'
         else 'individual'
     end as seniority,
@@ -46,4 +53,4 @@ select
     coalesce(roles.decision_roles, 0) as decision_roles,
     coalesce(roles.influence_roles, 0) as influence_roles
 from parsed
-left join roles on roles.contact_id = parsed.contact_id
+left join roles on parsed.contact_id = roles.contact_id

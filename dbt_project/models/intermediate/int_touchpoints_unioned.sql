@@ -1,7 +1,16 @@
 {#- Every interaction with an account, from every object that records one, in
     one shape. Area lookup keys are carried along so that the editable
     touchpoint_areas seed decides the area; a case is looked up by reason first
-    (Late Delivery is a delivery matter whatever its type), then by type. -#}
+    (Late Delivery is a delivery matter whatever its type), then by type.
+
+    Each branch names every column, and the branches are unioned by name (the
+    column list below), so reordering a branch cannot shift values. -#}
+{%- set bands = var('survey_score_bands') -%}
+{%- set branch_columns = [
+    'touchpoint_id', 'source_object', 'account_id', 'contact_id', 'occurred_at',
+    'direction', 'sentiment', 'is_meeting',
+    'area_field_1', 'area_value_1', 'area_field_2', 'area_value_2', 'modified_at',
+] -%}
 
 with tasks as (
     select
@@ -9,8 +18,14 @@ with tasks as (
         'task' as source_object,
         account_id,
         contact_id,
-        cast(coalesce(cast(activity_date as {{ rapport_type('timestamp') }}), created_at) as {{ rapport_type('timestamp') }}) as occurred_at,
-        case when call_type = 'Inbound' then 'inbound' else 'outbound' end as direction,
+        cast(
+            coalesce(cast(activity_date as {{ rapport_type('timestamp') }}), created_at)
+            as {{ rapport_type('timestamp') }}
+        ) as occurred_at,
+        case
+            when call_type = {{ sql_string(var('inbound_call_type')) }} then 'inbound'
+            else 'outbound'
+        end as direction,
         cast(null as {{ dbt.type_string() }}) as sentiment,
         false as is_meeting,
         'task_subtype' as area_field_1,
@@ -23,24 +38,27 @@ with tasks as (
 
 events as (
     select
-        event_id,
-        'event',
+        event_id as touchpoint_id,
+        'event' as source_object,
         account_id,
         contact_id,
-        coalesce(started_at, created_at),
-        'mutual',
-        cast(null as {{ dbt.type_string() }}),
-        true,
-        'event_type',
-        event_type,
-        null,
-        null,
+        coalesce(started_at, created_at) as occurred_at,
+        'mutual' as direction,
+        cast(null as {{ dbt.type_string() }}) as sentiment,
+        true as is_meeting,
+        'event_type' as area_field_1,
+        event_type as area_value_1,
+        null as area_field_2,
+        null as area_value_2,
         modified_at
     from {{ ref('stg_salesforce__event') }}
 ),
 
 opportunities as (
-    select opportunity_id, account_id from {{ ref('stg_salesforce__opportunity') }}
+    select
+        opportunity_id,
+        account_id
+    from {{ ref('stg_salesforce__opportunity') }}
 ),
 
 cases as (
@@ -49,107 +67,114 @@ cases as (
 
 emails as (
     select
-        emails.email_message_id,
-        'email_message',
-        coalesce(cases.account_id, opportunities.account_id, case when emails.related_to_id like '001%' then emails.related_to_id end),
-        cast(null as {{ dbt.type_string() }}),
-        coalesce(emails.sent_at, emails.created_at),
-        case when emails.is_incoming then 'inbound' else 'outbound' end,
-        cast(null as {{ dbt.type_string() }}),
-        false,
-        'related_to',
-        case when emails.case_id is not null then 'case' end,
-        null,
-        null,
+        emails.email_message_id as touchpoint_id,
+        'email_message' as source_object,
+        coalesce(
+            cases.account_id, opportunities.account_id, {#- 001 is Salesforce's fixed key prefix of Account Ids. #}
+            case when emails.related_to_id like '001%' then emails.related_to_id end
+        ) as account_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        coalesce(emails.sent_at, emails.created_at) as occurred_at,
+        case when emails.is_incoming then 'inbound' else 'outbound' end as direction,
+        cast(null as {{ dbt.type_string() }}) as sentiment,
+        false as is_meeting,
+        'related_to' as area_field_1,
+        case when emails.case_id is not null then 'case' end as area_value_1,
+        null as area_field_2,
+        null as area_value_2,
         emails.modified_at
     from {{ ref('stg_salesforce__email_message') }} as emails
     left join cases on cases.case_id = coalesce(emails.case_id, emails.related_to_id)
-    left join opportunities on opportunities.opportunity_id = emails.related_to_id
+    left join opportunities on emails.related_to_id = opportunities.opportunity_id
 ),
 
 service_cases as (
     select
-        case_id,
-        'case',
+        case_id as touchpoint_id,
+        'case' as source_object,
         account_id,
         contact_id,
-        created_at,
-        'inbound',
-        case when is_escalated or priority in ('High', 'Critical') then 'negative' end,
-        false,
-        'case_reason',
-        case_reason,
-        'case_type',
-        case_type,
+        created_at as occurred_at,
+        'inbound' as direction,
+        case
+            when is_escalated or priority in ({{ sql_values(var('urgent_case_priorities')) }})
+                then 'negative'
+        end as sentiment,
+        false as is_meeting,
+        'case_reason' as area_field_1,
+        case_reason as area_value_1,
+        'case_type' as area_field_2,
+        case_type as area_value_2,
         modified_at
     from cases
 ),
 
 deals as (
     select
-        opportunity_id,
-        'opportunity',
+        opportunity_id as touchpoint_id,
+        'opportunity' as source_object,
         account_id,
-        cast(null as {{ dbt.type_string() }}),
-        case when is_closed then cast(close_date as {{ rapport_type('timestamp') }}) else created_at end,
-        case when is_won then 'mutual' else 'outbound' end,
-        case when is_won then 'positive' when is_closed then 'negative' end,
-        false,
-        null,
-        null,
-        null,
-        null,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        case when is_closed then cast(close_date as {{ rapport_type('timestamp') }}) else created_at end as occurred_at,
+        case when is_won then 'mutual' else 'outbound' end as direction,
+        case when is_won then 'positive' when is_closed then 'negative' end as sentiment,
+        false as is_meeting,
+        null as area_field_1,
+        null as area_value_1,
+        null as area_field_2,
+        null as area_value_2,
         modified_at
     from {{ ref('stg_salesforce__opportunity') }}
 ),
 
 orders as (
     select
-        order_id,
-        'order',
+        order_id as touchpoint_id,
+        'order' as source_object,
         account_id,
-        cast(null as {{ dbt.type_string() }}),
-        cast(effective_date as {{ rapport_type('timestamp') }}),
-        'inbound',
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(effective_date as {{ rapport_type('timestamp') }}) as occurred_at,
+        'inbound' as direction,
         case
             when delivered_date > promised_delivery_date then 'negative'
             when delivered_date <= promised_delivery_date then 'positive'
-        end,
-        false,
-        null,
-        null,
-        null,
-        null,
+        end as sentiment,
+        false as is_meeting,
+        null as area_field_1,
+        null as area_value_1,
+        null as area_field_2,
+        null as area_value_2,
         modified_at
     from {{ ref('stg_salesforce__order') }}
 ),
 
 surveys as (
     select
-        survey_response_id,
-        'survey_response',
+        survey_response_id as touchpoint_id,
+        'survey_response' as source_object,
         account_id,
         contact_id,
-        coalesce(responded_at, created_at),
-        'inbound',
-        case when score >= 9 then 'positive' when score >= 7 then 'neutral' when score >= 0 then 'negative' end,
-        false,
-        'touchpoint',
-        touchpoint,
-        null,
-        null,
+        coalesce(responded_at, created_at) as occurred_at,
+        'inbound' as direction,
+        case
+            when score >= {{ bands.promoter_min }} then 'positive'
+            when score >= {{ bands.passive_min }} then 'neutral'
+            when score >= 0 then 'negative'
+        end as sentiment,
+        false as is_meeting,
+        'touchpoint' as area_field_1,
+        touchpoint as area_value_1,
+        null as area_field_2,
+        null as area_value_2,
         modified_at
     from {{ ref('stg_salesforce__survey_response') }}
 ),
 
 unioned as (
-    select * from tasks
-    union all select * from events
-    union all select * from emails
-    union all select * from service_cases
-    union all select * from deals
-    union all select * from orders
-    union all select * from surveys
+    {%- for branch in ['tasks', 'events', 'emails', 'service_cases', 'deals', 'orders', 'surveys'] %}
+    {{ 'union all' if not loop.first }}
+    select {{ branch_columns | join(', ') }} from {{ branch }}
+    {%- endfor %}
 ),
 
 areas as (
@@ -162,21 +187,21 @@ select
     unioned.account_id,
     unioned.contact_id,
     unioned.occurred_at,
-    coalesce(first_key.area, second_key.area, fallback.area, 'sales') as area,
+    coalesce(first_key.area, second_key.area, fallback.area, {{ sql_string(var('default_touchpoint_area')) }}) as area,
     unioned.direction,
     unioned.sentiment,
     unioned.is_meeting,
     unioned.modified_at as source_modified_at
 from unioned
 left join areas as first_key
-    on first_key.source_object = unioned.source_object
-    and first_key.source_field = unioned.area_field_1
-    and first_key.source_value = unioned.area_value_1
+    on unioned.source_object = first_key.source_object
+        and unioned.area_field_1 = first_key.source_field
+        and unioned.area_value_1 = first_key.source_value
 left join areas as second_key
-    on second_key.source_object = unioned.source_object
-    and second_key.source_field = unioned.area_field_2
-    and second_key.source_value = unioned.area_value_2
+    on unioned.source_object = second_key.source_object
+        and unioned.area_field_2 = second_key.source_field
+        and unioned.area_value_2 = second_key.source_value
 left join areas as fallback
-    on fallback.source_object = unioned.source_object
-    and fallback.source_field = '*'
+    on unioned.source_object = fallback.source_object
+        and fallback.source_field = '*'
 where unioned.account_id is not null

@@ -5,7 +5,15 @@
     them; strength is the weighted mean of the non-null dimensions (weights
     in vars), so a missing object lowers confidence instead of the score. -#}
 {%- set w = var('strength_weights') -%}
-{%- set dimensions = ['engagement', 'reciprocity', 'stakeholder_coverage', 'experience', 'moments', 'commitment', 'competitive', 'value'] -%}
+{%- set s = var('account_scores') -%}
+{%- set commit = var('commitment_thresholds') -%}
+{%- set trend = var('trend_thresholds') -%}
+{%- set neutral = s.neutral_satisfaction -%}
+{%- set confidence_floor = var('confidence_activity_floor') -%}
+{%- set dimensions = [
+    'engagement', 'reciprocity', 'stakeholder_coverage', 'experience',
+    'moments', 'commitment', 'competitive', 'value',
+] -%}
 
 with signals as (
     select * from {{ ref('int_account_signals') }}
@@ -14,24 +22,42 @@ with signals as (
 dimensions as (
     select
         signals.*,
-        100 * least(1.0, ln(1 + touches_last_365) / ln(1 + 60)) as engagement_score,
-        case when inbound_last_365 + outbound_last_365 + mutual_last_365 = 0 then 0
-            else 100.0 * least(1.0, 2.0 * (inbound_last_365 + mutual_last_365)
-                / (inbound_last_365 + outbound_last_365 + mutual_last_365))
+        100 * least(
+            1.0,
+            ln(1 + touches_last_365) / ln(1 + {{ s.engagement_saturation_touches }})
+        ) as engagement_score,
+        case
+            when inbound_last_365 + outbound_last_365 + mutual_last_365 = 0 then 0
+            else 100.0 * least(
+                    1.0,
+                    2.0 * (inbound_last_365 + mutual_last_365)
+                    / (inbound_last_365 + outbound_last_365 + mutual_last_365)
+                )
         end as reciprocity_score,
-        70 * least(1.0, contacts_engaged / 5.0) + 30 * least(1.0, executives_engaged / 1.0) as stakeholder_coverage_score,
+        {{ s.coverage_contacts_points }}
+        * least(1.0, contacts_engaged / {{ s.coverage_saturation_contacts | float }})
+        + {{ 100 - s.coverage_contacts_points }}
+        * least(1.0, executives_engaged / {{ s.coverage_saturation_executives | float }})
+            as stakeholder_coverage_score,
         experience_raw as experience_score,
-        case when delight_weight + miss_weight + enrage_weight = 0 then null
-            else 50 + 50 * (delight_weight - miss_weight - enrage_weight) / (delight_weight + miss_weight + enrage_weight)
+        case
+            when delight_weight + miss_weight + enrage_weight = 0 then null
+            else 50 + 50 * (delight_weight - miss_weight - enrage_weight)
+                / (delight_weight + miss_weight + enrage_weight)
         end as moments_score,
         case
             when competitor_deal_share is null and share_of_wallet is null then null
             when share_of_wallet is null then 100 * (1 - competitor_deal_share)
             when competitor_deal_share is null then 100 * share_of_wallet
-            else 50 * (1 - competitor_deal_share) + 50 * share_of_wallet
+            else {{ 100 - s.competitive_wallet_points }} * (1 - competitor_deal_share)
+                + {{ s.competitive_wallet_points }} * share_of_wallet
         end as competitive_score,
-        case when won_deals > 0
-            then 100 * percent_rank() over (partition by case when won_deals > 0 then 1 else 0 end order by won_amount_last_365)
+        case
+            when won_deals > 0
+                then 100 * percent_rank() over (
+                        partition by case when won_deals > 0 then 1 else 0 end
+                        order by won_amount_last_365
+                    )
             else 0
         end as value_score
     from signals
@@ -42,21 +68,46 @@ investment as (
     select
         dimensions.*,
         {%- set satisfaction_parts = ['experience_score', 'moments_score', 'nps_avg_last_365 * 10'] %}
-        ({% for p in satisfaction_parts %}coalesce({{ p }}, 0){{ ' + ' if not loop.last }}{% endfor %})
-            / nullif({% for p in satisfaction_parts %}case when {{ p }} is null then 0 else 1 end{{ ' + ' if not loop.last }}{% endfor %}, 0)
-            as satisfaction_score,
-        least(100.0, 15.0 * tenure_days / 365.0 + 8 * contacts_engaged + 25 * coalesce(active_contracts, 0) + 3 * won_deals) as investment_score,
-        least(100.0, 100 * coalesce(competitor_deal_share, 0) + 25 * coalesce(lost_to_competitor_last_365, 0)) as alternatives_score
+        (
+            {% for p in satisfaction_parts -%}
+            {%- if not loop.first %}
+            + {% endif -%}
+            coalesce({{ p }}, 0)
+            {%- endfor %}
+        ) / nullif(
+            {% for p in satisfaction_parts -%}
+            {%- if not loop.first %}
+            + {% endif -%}
+            case when {{ p }} is null then 0 else 1 end
+            {%- endfor %},
+            0
+        ) as satisfaction_score,
+        least(
+            100.0,
+            {{ s.investment_points_per_tenure_year | float }} * tenure_days / 365.0
+            + {{ s.investment_points_per_contact }} * contacts_engaged
+            + {{ s.investment_points_per_active_contract }} * coalesce(active_contracts, 0)
+            + {{ s.investment_points_per_won_deal }} * won_deals
+        ) as investment_score,
+        least(
+            100.0,
+            100 * coalesce(competitor_deal_share, 0)
+            + {{ s.alternatives_points_per_competitor_loss }} * coalesce(lost_to_competitor_last_365, 0)
+        ) as alternatives_score
     from dimensions
 ),
 
 committed as (
     select
         investment.*,
-        (coalesce(satisfaction_score, 50) + investment_score + (100 - alternatives_score)) / 3.0 as commitment_score,
-        {%- for signal in var('distress_signals') %}
-        case when {{ signal }} then 1 else 0 end{{ ' +' if not loop.last else ' as distress_signals' }}
-        {%- endfor %}
+        (
+            coalesce(satisfaction_score, {{ neutral }}) + investment_score + (100 - alternatives_score)
+        ) / 3.0 as commitment_score,
+        {% for signal in var('distress_signals') -%}
+        {%- if not loop.first %}
+        + {% endif -%}
+        case when {{ signal }} then 1 else 0 end
+        {%- endfor %} as distress_signals
     from investment
 ),
 
@@ -74,9 +125,13 @@ states as (
         typed.*,
         case
             when relationship_type = 'ex' then 'exit'
-            when coalesce(active_contracts, 0) > 0 and distress_signals >= {{ var('hostage_min_distress') }} then 'trapped'
-            when coalesce(satisfaction_score, 50) >= 55 and commitment_score >= 60 and alternatives_score < 50 then 'committed'
-            when won_deals > 0 and coalesce(satisfaction_score, 50) < 35 and alternatives_score >= 50 then 'exit'
+            when coalesce(active_contracts, 0) > 0
+                and distress_signals >= {{ var('hostage_min_distress') }} then 'trapped'
+            when coalesce(satisfaction_score, {{ neutral }}) >= {{ commit.committed_min_satisfaction }}
+                and commitment_score >= {{ commit.committed_min_commitment }}
+                and alternatives_score < {{ commit.committed_max_alternatives }} then 'committed'
+            when won_deals > 0 and coalesce(satisfaction_score, {{ neutral }}) < {{ commit.exit_max_satisfaction }}
+                and alternatives_score >= {{ commit.exit_min_alternatives }} then 'exit'
             else 'switchable'
         end as commitment_state
     from typed
@@ -86,13 +141,26 @@ finished as (
     select
         states.*,
         case
-            when touches_last_90 >= 1.25 * touches_prev_90 + 2 then 'rising'
-            when touches_last_90 <= 0.75 * touches_prev_90 - 2 or enrage_last_180 > 1 then 'falling'
+            when touches_last_90 >= {{ trend.rising_ratio }} * touches_prev_90 + {{ trend.margin_touches }}
+                then 'rising'
+            when touches_last_90 <= {{ trend.falling_ratio }} * touches_prev_90 - {{ trend.margin_touches }}
+                or enrage_last_180 > {{ trend.falling_enrage_moments }} then 'falling'
             else 'stable'
         end as trend,
-        ({% for d in dimensions %}{{ w[d] }} * coalesce({{ d }}_score, 0){{ ' + ' if not loop.last }}{% endfor %})
-            / nullif({% for d in dimensions %}case when {{ d }}_score is null then 0 else {{ w[d] }} end{{ ' + ' if not loop.last }}{% endfor %}, 0)
-            as strength_raw,
+        (
+            {% for d in dimensions -%}
+            {%- if not loop.first %}
+            + {% endif -%}
+            {{ w[d] }} * coalesce({{ d }}_score, 0)
+            {%- endfor %}
+        ) / nullif(
+            {% for d in dimensions -%}
+            {%- if not loop.first %}
+            + {% endif -%}
+            case when {{ d }}_score is null then 0 else {{ w[d] }} end
+            {%- endfor %},
+            0
+        ) as strength_raw,
         {{ next_level_case() }} as next_level_type,
         {{ next_step_case() }} as next_step
     from states
@@ -103,8 +171,23 @@ select
     cast(account_name as {{ dbt.type_string() }}) as account_name,
     cast(relationship_type as {{ dbt.type_string() }}) as relationship_type,
     cast(relationship_type_label as {{ dbt.type_string() }}) as relationship_type_label,
-    cast(round(cast(coalesce(strength_raw, 0) as {{ dbt.type_numeric() }}), 1) as {{ rapport_type('float') }}) as strength_score,
-    cast(round(cast(evidence_completeness * (0.6 + 0.4 * least(1.0, (touches_last_365 + won_deals + contacts_engaged) / 20.0)) as {{ dbt.type_numeric() }}), 2) as {{ rapport_type('float') }}) as confidence,
+    cast(
+        round(cast(coalesce(strength_raw, 0) as {{ dbt.type_numeric() }}), 1) as {{ rapport_type('float') }}
+    ) as strength_score,
+    cast(
+        round(
+            cast(
+                evidence_completeness * (
+                    {{ confidence_floor }} + {{ 1 - confidence_floor }} * least(
+                        1.0,
+                        (touches_last_365 + won_deals + contacts_engaged)
+                        / {{ var('confidence_saturation_activity') | float }}
+                    )
+                ) as {{ dbt.type_numeric() }}
+            ),
+            2
+        ) as {{ rapport_type('float') }}
+    ) as confidence,
     cast(trend as {{ dbt.type_string() }}) as trend,
     {%- for d in dimensions %}
     cast(round(cast({{ d }}_score as {{ dbt.type_numeric() }}), 1) as {{ rapport_type('float') }}) as {{ d }}_score,

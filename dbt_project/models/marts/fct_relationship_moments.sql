@@ -1,140 +1,16 @@
-{#- Emotional moments: the interactions a customer remembers.
-
-    delight: a promoter score (9-10), an urgent case solved within a day.
-    miss:    a passive-to-detractor score (4-6), a late delivery, a deal lost to a competitor.
-    enrage:  a strong detractor score (0-3), an escalated or urgent case left open too long.
-
-    Each moment weighs base_weight (vars: moment_weights) and fades with a
-    half-life (vars: moment_half_life_days): old anger matters less than new. -#}
-{%- set as_of = as_of_date() -%}
-{%- set weights = var('moment_weights') -%}
-{%- set slow_days = var('slow_case_days') -%}
-
-with cases as (
-    select * from {{ ref('stg_salesforce__case') }}
-),
-
-case_moments as (
-    select
-        case_id as source_id,
-        'case' as source_object,
-        account_id,
-        contact_id,
-        created_at as occurred_at,
-        'enrage' as moment_type,
-        case
-            when is_escalated then 'Escalated case open more than {{ slow_days }} days'
-            else 'Urgent case open more than {{ slow_days }} days'
-        end as cause
-    from cases
-    where (is_escalated or priority in ('High', 'Critical'))
-        and {{ dbt.datediff('created_at', 'coalesce(closed_at, cast(' ~ as_of ~ ' as ' ~ rapport_type('timestamp') ~ '))', 'day') }} > {{ slow_days }}
-
-    union all
-
-    select
-        case_id,
-        'case',
-        account_id,
-        contact_id,
-        closed_at,
-        'delight',
-        'Urgent case solved within a day'
-    from cases
-    where priority in ('High', 'Critical')
-        and closed_at is not null
-        and {{ dbt.datediff('created_at', 'closed_at', 'hour') }} <= 24
-),
-
-survey_moments as (
-    select
-        survey_response_id,
-        'survey_response',
-        account_id,
-        contact_id,
-        responded_at,
-        case when score >= 9 then 'delight' when score >= 4 then 'miss' else 'enrage' end,
-        case
-            when score >= 9 then 'Promoter survey score'
-            when score >= 4 then 'Lukewarm survey score'
-            else 'Detractor survey score'
-        end
-    from {{ ref('stg_salesforce__survey_response') }}
-    where score is not null and (score >= 9 or score <= 6)
-),
-
-delivery_moments as (
-    select
-        order_id,
-        'order',
-        account_id,
-        cast(null as {{ dbt.type_string() }}),
-        cast(coalesce(delivered_date, promised_delivery_date) as {{ rapport_type('timestamp') }}),
-        'miss',
-        'Late delivery'
-    from {{ ref('stg_salesforce__order') }}
-    where promised_delivery_date is not null
-        and (
-            delivered_date > promised_delivery_date
-            or (delivered_date is null and promised_delivery_date < {{ as_of }})
-        )
-),
-
-competitor_losses as (
-    select
-        opportunities.opportunity_id,
-        'opportunity',
-        opportunities.account_id,
-        cast(null as {{ dbt.type_string() }}),
-        cast(opportunities.close_date as {{ rapport_type('timestamp') }}),
-        'miss',
-        case
-            when opportunities.opportunity_type = 'Renewal' then 'Renewal lost to a competitor'
-            else 'Deal lost to a competitor'
-        end
-    from {{ ref('stg_salesforce__opportunity') }} as opportunities
-    where opportunities.is_closed and not opportunities.is_won
-        and (
-            opportunities.loss_reason = 'Competitor'
-            or exists (
-                select 1 from {{ ref('stg_salesforce__opportunity_competitor') }} as competitors
-                where competitors.opportunity_id = opportunities.opportunity_id
-            )
-        )
-),
-
-moments as (
-    select * from case_moments
-    union all select * from survey_moments
-    union all select * from delivery_moments
-    union all select * from competitor_losses
-),
-
-aged as (
-    select
-        moments.*,
-        greatest(0, {{ dbt.datediff('moments.occurred_at', as_of, 'day') }}) as age_days,
-        case moment_type
-            when 'delight' then {{ weights.delight }}
-            when 'miss' then {{ weights.miss }}
-            else {{ weights.enrage }}
-        end as base_weight
-    from moments
-    where occurred_at is not null
-        and account_id is not null
-        and cast(occurred_at as date) <= {{ as_of }}
-)
+{#- Emotional moments (delight, miss, enrage) with their cause and a weight
+    that decays with a half-life; computed in int_relationship_moments. -#}
 
 select
-    cast({{ dbt.hash(dbt.concat(["source_object", "'-'", "source_id", "'-'", "moment_type"])) }} as {{ dbt.type_string() }}) as moment_id,
-    cast(account_id as {{ dbt.type_string() }}) as account_id,
-    cast(contact_id as {{ dbt.type_string() }}) as contact_id,
-    cast(occurred_at as {{ rapport_type('timestamp') }}) as occurred_at,
-    cast(moment_type as {{ dbt.type_string() }}) as moment_type,
-    cast(cause as {{ dbt.type_string() }}) as cause,
-    cast(source_object as {{ dbt.type_string() }}) as source_object,
-    cast(source_id as {{ dbt.type_string() }}) as source_id,
-    cast(base_weight as {{ rapport_type('float') }}) as base_weight,
-    cast(age_days as {{ dbt.type_int() }}) as age_days,
-    cast(round(cast(base_weight * power(0.5, age_days / {{ var('moment_half_life_days') | float }}) as {{ dbt.type_numeric() }}), 4) as {{ rapport_type('float') }}) as decayed_weight
-from aged
+    moment_id,
+    account_id,
+    contact_id,
+    occurred_at,
+    moment_type,
+    cause,
+    source_object,
+    source_id,
+    base_weight,
+    age_days,
+    decayed_weight
+from {{ ref('int_relationship_moments') }}

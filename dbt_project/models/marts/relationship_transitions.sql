@@ -12,7 +12,10 @@ with ordered as (
 )
 
 select
-    cast({{ dbt.hash(dbt.concat(["account_id", "'-'", "cast(as_of_date as " ~ dbt.type_string() ~ ")"])) }} as {{ dbt.type_string() }}) as transition_id,
+    cast(
+        {{ dbt.hash(dbt.concat(["account_id", "'-'", "cast(as_of_date as " ~ dbt.type_string() ~ ")"])) }}
+        as {{ dbt.type_string() }}
+    ) as transition_id,
     cast(account_id as {{ dbt.type_string() }}) as account_id,
     cast(previous_type as {{ dbt.type_string() }}) as from_type,
     cast(relationship_type as {{ dbt.type_string() }}) as to_type,

@@ -1,0 +1,72 @@
+"""Raw tables written straight to DuckDB, the dbt project run in-process on them,
+and marts read back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from dbt.cli.main import dbtRunner
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+from rapport.environment import scoped_environ
+from rapport.warehouse import DBT_PROJECT_DIR
+from tests.factories.orgs import AS_OF
+
+NAMING = NamingConvention()
+
+
+def write_raw_tables(path: Path, records: dict[str, list[dict]], column_name=None) -> None:
+    """Write records per object as raw tables, named as dlt names them."""
+    column_name = column_name or NAMING.normalize_identifier
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema if not exists salesforce")
+        for object_name, rows in records.items():
+            if not rows:
+                continue
+            frame = pd.DataFrame(rows)
+            frame.columns = [column_name(c) for c in frame.columns]
+            table = NAMING.normalize_table_identifier(object_name)
+            connection.register("frame", frame)
+            connection.execute(
+                f'create or replace table salesforce."{table}" as select * from frame'
+            )
+            connection.unregister("frame")
+
+
+def run_dbt(
+    warehouse: Path, target_dir: Path, vars: dict | None = None, command: str = "build"
+) -> None:
+    """Build the project against a DuckDB file; raises with dbt's message on failure."""
+    args = [
+        *command.split(),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_dir),
+        "--vars",
+        json.dumps({"as_of_date": AS_OF} | (vars or {})),
+        "--quiet",
+    ]
+    with scoped_environ({"RAPPORT_DUCKDB_PATH": str(warehouse), "RAPPORT_TARGET": "duckdb"}):
+        result = dbtRunner().invoke(args)
+    if not result.success:
+        failures = [
+            f"{r.node.name}: {r.message}"
+            for r in (result.result or [])
+            if r.status not in ("success", "pass")
+        ]
+        raise AssertionError(f"dbt {command} failed: {result.exception or failures}")
+
+
+def mart(
+    warehouse: Path, table: str = "account_relationship", schema: str = "rapport"
+) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse)) as connection:
+        catalog = warehouse.stem
+        return connection.sql(f'select * from "{catalog}"."{schema}"."{table}" order by 1').df()
