@@ -49,7 +49,7 @@ format: $(STAMP)
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra local-org --extra dev \
+	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra spark --extra local-org --extra dev \
 		--python-version 3.11 --generate-hashes -o requirements.lock
 
 # Typology accuracy against the generator's ground truth (bench/evaluate.py).

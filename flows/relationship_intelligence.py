@@ -19,7 +19,7 @@ from flows.artifacts import distribution_markdown
 from flows.settings import Target, run_settings
 from flows.warehouse_limit import warehouse_slot
 from rapport.run_lock import run_lock
-from rapport.warehouse import read_table
+from rapport.warehouse import backend_for, read_table
 
 
 @flow(name="relationship_intelligence")
@@ -39,6 +39,9 @@ def relationship_intelligence(
     """
     logger = get_run_logger()
     settings = run_settings(target)
+    # Before anything runs: a warehouse that cannot hold a stage fails here,
+    # not after extract and transform succeeded.
+    backend_for(settings.warehouse).probe()
     # One run per warehouse: the Prefect limit covers workers sharing a server,
     # the file lock covers this machine (and is already held by `rapport run`).
     wait = settings.run_lock_timeout_seconds
@@ -46,10 +49,16 @@ def relationship_intelligence(
         run_lock(settings.warehouse, settings.state_dir, "flow relationship_intelligence", wait),
         warehouse_slot(settings.warehouse, wait),
     ):
-        extracted = extract_stage.extract(full_refresh=full_refresh, objects=objects, target=target)
+        extracted = None
+        if settings.source.extracts:
+            extracted = extract_stage.extract(
+                full_refresh=full_refresh, objects=objects, target=target
+            )
+        else:
+            logger.info("Raw tables landed by %s: nothing to extract.", settings.source.loader)
         transform_stage.transform(full_refresh=full_refresh, target=target)
         validate_stage.validate(target=target)
-        if extracted.budget_stop and not dry_run:
+        if extracted is not None and extracted.budget_stop and not dry_run:
             # The rest of the budget belongs to the next extraction, which resumes
             # where this one stopped; the CRM keeps the previous, consistent answer.
             logger.warning("Write-back skipped: extraction stopped for the API budget.")

@@ -8,11 +8,9 @@ process does.
 
 from __future__ import annotations
 
-from typing import Literal
+from rapport.config import Settings, WarehouseType, load_settings
 
-from rapport.config import Settings, load_settings
-
-Target = Literal["duckdb", "postgres"]
+Target = WarehouseType
 
 
 def run_settings(target: Target | None = None) -> Settings:

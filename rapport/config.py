@@ -68,10 +68,57 @@ class SalesforceSettings(BaseModel):
     ca_cert: Path | None = None
 
 
-class WarehouseSettings(BaseModel):
-    """Where the raw tables and marts live."""
+WarehouseType = Literal["duckdb", "postgres", "spark", "snowflake", "bigquery", "databricks"]
 
-    type: Literal["duckdb", "postgres"] = "duckdb"
+
+class SparkSettings(BaseModel):
+    """Apache Spark: dlt lands Parquet under ``raw_path``, dbt builds tables with dbt-spark.
+
+    ``session`` runs Spark in this process (pyspark, ``master``); ``thrift``
+    talks to a Spark Thrift server. ``raw_path`` may be object storage
+    (s3://, gs://, abfss://) with the matching fsspec driver installed.
+    """
+
+    method: Literal["session", "thrift"] = "session"
+    master: str = "local[2]"
+    driver_memory: str = "1g"
+    shuffle_partitions: int = Field(default=4, ge=1)
+    # Where Spark keeps its tables (spark.sql.warehouse.dir) and the metastore.
+    warehouse_dir: Path = Path("warehouse/spark")
+    # Where dlt lands the raw objects as Parquet, one folder per table.
+    raw_path: str = "warehouse/spark/raw"
+    host: str = "localhost"
+    port: int = 10000
+    user: str | None = None
+
+
+class SnowflakeSettings(BaseModel):
+    account: str = ""
+    user: str = ""
+    password: SecretStr | None = None
+    role: str = "TRANSFORMER"
+    warehouse: str = "TRANSFORMING"
+    database: str = "RAPPORT"
+
+
+class BigQuerySettings(BaseModel):
+    project: str = ""
+    # A service account key file.
+    keyfile: Path = Path("bigquery-key.json")
+    location: str = "US"
+
+
+class DatabricksSettings(BaseModel):
+    host: str = ""
+    http_path: str = ""
+    token: SecretStr | None = None
+    catalog: str = "main"
+
+
+class WarehouseSettings(BaseModel):
+    """Where the raw tables and marts live; ``type`` picks the warehouse for every stage."""
+
+    type: WarehouseType = "duckdb"
     path: Path = Path("warehouse/rapport.duckdb")
     raw_schema: str = "salesforce"
     marts_schema: str = "rapport"
@@ -82,6 +129,30 @@ class WarehouseSettings(BaseModel):
     user: str = "postgres"
     password: SecretStr | None = None
     database: str = "rapport"
+    spark: SparkSettings = Field(default_factory=SparkSettings)
+    snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)
+    bigquery: BigQuerySettings = Field(default_factory=BigQuerySettings)
+    databricks: DatabricksSettings = Field(default_factory=DatabricksSettings)
+
+
+class SourceSettings(BaseModel):
+    """Who lands the Salesforce tables in the warehouse.
+
+    ``rapport`` extracts them itself (dlt, into ``warehouse.raw_schema``);
+    with ``fivetran`` or ``airbyte`` another loader already did, into
+    ``schema``, in its own layout, and Rapport only transforms and writes back.
+    """
+
+    loader: Literal["rapport", "fivetran", "airbyte"] = "rapport"
+    # The schema (dataset) the loader writes to; for rapport, warehouse.raw_schema is used.
+    schema_: str = Field(default="salesforce", alias="schema")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @property
+    def extracts(self) -> bool:
+        """Whether Rapport extracts from Salesforce itself."""
+        return self.loader == "rapport"
 
 
 class ExtractSettings(BaseModel):
@@ -173,6 +244,7 @@ class Settings(BaseSettings):
 
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
+    source: SourceSettings = Field(default_factory=SourceSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     writeback: WritebackSettings = Field(default_factory=WritebackSettings)
     gates: GateSettings = Field(default_factory=GateSettings)

@@ -42,7 +42,8 @@ def run_checks() -> list[Check]:
         Check(
             "settings",
             True,
-            f"auth mode {settings.salesforce.auth}, warehouse {settings.warehouse.type}",
+            f"auth mode {settings.salesforce.auth}, warehouse {settings.warehouse.type}, "
+            f"loader {settings.source.loader}",
         )
     ]
 
@@ -105,17 +106,7 @@ def _rapport_fields(sf) -> str:
 
 
 def _warehouse(settings) -> str:
-    from rapport.warehouse import duckdb_connection, postgres_connection
+    """Fails when the chosen warehouse cannot run a stage: driver, connection, schema."""
+    from rapport.warehouse import backend_for
 
-    if settings.warehouse.type == "postgres":
-        with postgres_connection(settings.warehouse):
-            pass
-        return f"PostgreSQL {settings.warehouse.host}:{settings.warehouse.port}/{settings.warehouse.database} reachable"
-    path = settings.warehouse.path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb_connection(path) as connection:
-        tables = connection.sql(
-            "select count(*) from information_schema.tables where table_schema = ?",
-            params=[settings.warehouse.marts_schema],
-        ).fetchone()[0]
-    return f"DuckDB {path} opens; {tables} tables in schema {settings.warehouse.marts_schema}"
+    return backend_for(settings.warehouse).probe()

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from rapport.config import Settings, WarehouseSettings
 from rapport.errors import ConfigurationError
-from rapport.warehouse import read_table
+from rapport.warehouse import MissingTable, backend_for, read_table
 
 ACCOUNTS = "account_relationship"
 CONTACTS = "contact_relationship"
@@ -129,21 +128,9 @@ def load_marts(warehouse: WarehouseSettings) -> Marts:
 def _read_mart(warehouse: WarehouseSettings, table: str) -> pd.DataFrame | None:
     try:
         return read_table(warehouse, warehouse.marts_schema, table)
-    except _missing_table_errors():
+    except MissingTable:
         return None
 
 
-def _missing_table_errors() -> tuple[type[Exception], ...]:
-    errors: list[type[Exception]] = [duckdb.CatalogException]
-    try:
-        from psycopg2 import errors as pg_errors
-    except ImportError:  # the postgres extra is not installed: DuckDB only
-        return tuple(errors)
-    errors += [pg_errors.UndefinedTable, pg_errors.InvalidSchemaName]
-    return tuple(errors)
-
-
 def _describe(warehouse: WarehouseSettings) -> str:
-    if warehouse.type == "duckdb":
-        return str(warehouse.path)
-    return f"postgres {warehouse.host}:{warehouse.port}/{warehouse.database}"
+    return backend_for(warehouse).describe()

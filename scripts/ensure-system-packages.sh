@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs: a PostgreSQL server (dbt is built and
 # tested against it too), Chromium with a font (the report's browser test), and
-# node with npm (the Lightning web components' Jest tests, `make lwc-test`).
+# node with npm (the Lightning web components' Jest tests, `make lwc-test`) and
+# a Java 17 runtime (pyspark, for the Spark warehouse tests).
 # Installs only what is missing; needs root (or passwordless sudo) and apt-get.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then

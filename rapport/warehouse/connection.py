@@ -72,34 +72,17 @@ def postgres_url(settings: WarehouseSettings, driver: str = SQLALCHEMY_DRIVER) -
 
 
 def dlt_destination(settings: WarehouseSettings) -> Any:
-    """The dlt destination factory for the configured warehouse (creating DuckDB's folder)."""
-    import dlt
+    """The dlt destination factory for the configured warehouse (see ``backends``)."""
+    from rapport.warehouse.backends import backend_for
 
-    if settings.type == "duckdb":
-        settings.path.parent.mkdir(parents=True, exist_ok=True)
-        return dlt.destinations.duckdb(credentials=str(duckdb_path(settings)))
-    return dlt.destinations.postgres(credentials=postgres_url(settings, driver=DLT_DRIVER))
+    return backend_for(settings).dlt_destination()
 
 
 def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
-    """Environment variables profiles.yml and the sources read."""
-    env = {
-        "RAPPORT_TARGET": settings.type,
-        "RAPPORT_RAW_SCHEMA": settings.raw_schema,
-        "RAPPORT_MARTS_SCHEMA": settings.marts_schema,
-    }
-    if settings.type == "duckdb":
-        env["RAPPORT_DUCKDB_PATH"] = str(duckdb_path(settings))
-    else:
-        p = postgres_params(settings)
-        env |= {
-            "RAPPORT_PG_HOST": p.host,
-            "RAPPORT_PG_PORT": str(p.port),
-            "RAPPORT_PG_USER": p.user,
-            "RAPPORT_PG_PASSWORD": p.password,
-            "RAPPORT_PG_DATABASE": p.database,
-        }
-    return env
+    """Environment variables profiles.yml and the sources read (see ``backends``)."""
+    from rapport.warehouse.backends import backend_for
+
+    return backend_for(settings).dbt_env()
 
 
 def export_dbt_env(settings: WarehouseSettings) -> None:

@@ -1,23 +1,25 @@
-"""The few SQL operations the gates need, on DuckDB or PostgreSQL.
+"""The few SQL operations the gates, the write-back ledger and the report need, per warehouse.
 
 Aggregate checks run where the data is (a count over millions of rows costs
 milliseconds there and nothing in Python memory); only bounded samples and
-the marts come back as dataframes. The SQL sticks to what both engines
-accept; the differences (qualified names, sampling, casting text to dates)
-are methods here.
+the marts come back as dataframes. The SQL the callers write sticks to what
+every engine accepts; the differences (qualified names, sampling, casting
+text to dates, typed reads, transactional writes) are methods of one class
+per dialect: ``duckdb_sql``, ``postgres_sql``, ``spark_sql``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from rapport.config import WarehouseSettings
-from rapport.warehouse.connection import duckdb_connection, postgres_engine
 
 TEMPORAL_TYPES = ("date", "timestamp")
 
@@ -30,6 +32,20 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+@dataclass(frozen=True)
+class TableWrite:
+    """Rows for one table, created from ``ddl`` (portable types) when missing.
+
+    With ``keys``, rows already there with the same key values are replaced
+    (an upsert); without, the rows are appended.
+    """
+
+    table: str
+    ddl: str
+    frame: pd.DataFrame
+    keys: tuple[str, ...] = ()
+
+
 class WarehouseSql(Protocol):
     def relation(self, schema: str, table: str) -> str: ...
 
@@ -40,158 +56,40 @@ class WarehouseSql(Protocol):
 
     def frame(self, sql: str) -> pd.DataFrame: ...
 
+    def arrow(self, sql: str) -> pa.Table:
+        """The result with the warehouse's types (integers and booleans stay so, nulls and all)."""
+
     def sample(self, relation: str, columns: list[str], rows: int) -> pd.DataFrame:
         """At most ``rows`` rows, drawn at random but the same on every run."""
 
     def timestamp_of(self, column: str, column_type: str) -> str:
         """SQL giving the column as a timestamp; NULL where a text value does not parse."""
 
-    def append(self, schema: str, table: str, ddl: str, frame: pd.DataFrame) -> None:
-        """Create the table when missing and insert the frame's rows, all or nothing."""
+    def write_many(self, schema: str, writes: Sequence[TableWrite]) -> None:
+        """Create the schema and tables when missing and write every frame, all or nothing."""
 
-    def append_many(self, schema: str, writes: list[tuple[str, str, pd.DataFrame]]) -> None:
-        """Several appends (table, ddl, frame) in one transaction."""
+    def append(self, schema: str, table: str, ddl: str, frame: pd.DataFrame) -> None: ...
+
+    def append_many(self, schema: str, writes: list[tuple[str, str, pd.DataFrame]]) -> None: ...
 
 
-class DuckDbSql:
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
-        self._connection = connection
-        # The file rapport.duckdb makes a catalog named like the marts schema:
-        # qualify every name with the catalog so DuckDB is never ambiguous.
-        self.catalog = connection.sql("select current_database()").fetchone()[0]
+class AppendMixin(ABC):
+    """Appends are writes without keys; one definition for every dialect."""
 
-    def relation(self, schema: str, table: str) -> str:
-        return f"{quote(self.catalog)}.{quote(schema)}.{quote(table)}"
-
-    def columns(self, schema: str, table: str) -> dict[str, str] | None:
-        found = self._connection.execute(
-            "select column_name, lower(data_type) from information_schema.columns "
-            "where table_catalog = ? and table_schema = ? and table_name = ? "
-            "order by ordinal_position",
-            [self.catalog, schema, table],
-        ).fetchall()
-        return dict(found) if found else None
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        return self._connection.execute(sql).fetchall()
-
-    def frame(self, sql: str) -> pd.DataFrame:
-        return self._connection.execute(sql).df()
-
-    def sample(self, relation: str, columns: list[str], rows: int) -> pd.DataFrame:
-        selected = ", ".join(quote(c) for c in columns)
-        return self.frame(
-            f"select {selected} from {relation} "
-            f"using sample reservoir({int(rows)} rows) repeatable (42)"
-        )
-
-    def timestamp_of(self, column: str, column_type: str) -> str:
-        if column_type.startswith(TEMPORAL_TYPES):
-            return quote(column)
-        return f"try_cast({quote(column)} as timestamptz)"
+    @abstractmethod
+    def write_many(self, schema: str, writes: Sequence[TableWrite]) -> None: ...
 
     def append(self, schema: str, table: str, ddl: str, frame: pd.DataFrame) -> None:
-        self.append_many(schema, [(table, ddl, frame)])
+        self.write_many(schema, [TableWrite(table, ddl, frame)])
 
     def append_many(self, schema: str, writes: list[tuple[str, str, pd.DataFrame]]) -> None:
-        connection = self._connection
-        connection.execute("begin transaction")
-        try:
-            connection.execute(f"create schema if not exists {quote(self.catalog)}.{quote(schema)}")
-            for table, ddl, frame in writes:
-                relation = self.relation(schema, table)
-                connection.execute(f"create table if not exists {relation} ({ddl})")
-                if frame.empty:
-                    continue
-                connection.register("rows_to_append", frame)
-                columns = ", ".join(quote(c) for c in frame.columns)
-                connection.execute(
-                    f"insert into {relation} ({columns}) select {columns} from rows_to_append"
-                )
-                connection.unregister("rows_to_append")
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
-
-
-class PostgresSql:
-    def __init__(self, engine) -> None:
-        self._engine = engine
-
-    def relation(self, schema: str, table: str) -> str:
-        return f"{quote(schema)}.{quote(table)}"
-
-    def columns(self, schema: str, table: str) -> dict[str, str] | None:
-        from sqlalchemy import text
-
-        with self._engine.connect() as connection:
-            found = connection.execute(
-                text(
-                    "select column_name, lower(data_type) from information_schema.columns "
-                    "where table_schema = :schema and table_name = :table "
-                    "order by ordinal_position"
-                ),
-                {"schema": schema, "table": table},
-            ).fetchall()
-        return {name: kind for name, kind in found} if found else None
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        from sqlalchemy import text
-
-        with self._engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql)).fetchall()]
-
-    def frame(self, sql: str) -> pd.DataFrame:
-        from sqlalchemy import text
-
-        with self._engine.connect() as connection:
-            return pd.read_sql_query(text(sql), connection)
-
-    def sample(self, relation: str, columns: list[str], rows: int) -> pd.DataFrame:
-        selected = ", ".join(quote(c) for c in columns)
-        return self.frame(
-            f"select {selected} from {relation} order by md5({quote(columns[0])}::text) "
-            f"limit {int(rows)}"
-        )
-
-    def timestamp_of(self, column: str, column_type: str) -> str:
-        if column_type.startswith(TEMPORAL_TYPES):
-            return quote(column)
-        # PostgreSQL has no try_cast: only ISO-looking text is cast.
-        return (
-            f"case when {quote(column)} ~ '^\\d{{4}}-\\d{{2}}-\\d{{2}}' "
-            f"then cast(substr({quote(column)}, 1, 10) as timestamp) end"
-        )
-
-    def append(self, schema: str, table: str, ddl: str, frame: pd.DataFrame) -> None:
-        self.append_many(schema, [(table, ddl, frame)])
-
-    def append_many(self, schema: str, writes: list[tuple[str, str, pd.DataFrame]]) -> None:
-        from sqlalchemy import text
-
-        with self._engine.begin() as connection:
-            connection.execute(text(f"create schema if not exists {quote(schema)}"))
-            for table, ddl, frame in writes:
-                relation = self.relation(schema, table)
-                connection.execute(text(f"create table if not exists {relation} ({ddl})"))
-                if frame.empty:
-                    continue
-                columns = list(frame.columns)
-                statement = text(
-                    f"insert into {relation} ({', '.join(quote(c) for c in columns)}) "
-                    f"values ({', '.join(':' + c for c in columns)})"
-                )
-                records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-                connection.execute(statement, records)
+        self.write_many(schema, [TableWrite(table, ddl, frame) for table, ddl, frame in writes])
 
 
 @contextmanager
 def open_warehouse(settings: WarehouseSettings) -> Iterator[WarehouseSql]:
-    """A connection for one gate run; DuckDB's uses the default config (see ``duckdb_connection``)."""
-    if settings.type == "duckdb":
-        with duckdb_connection(settings.path) as connection:
-            yield DuckDbSql(connection)
-        return
-    with postgres_engine(settings) as engine:
-        yield PostgresSql(engine)
+    """A connection for one stage's run, in the configured warehouse's dialect."""
+    from rapport.warehouse.backends import backend_for
+
+    with backend_for(settings).sql() as sql:
+        yield sql

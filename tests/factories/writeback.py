@@ -27,6 +27,7 @@ from local_org.server import LocalOrg
 from local_org.store import OrgStore
 from rapport.config import WarehouseSettings, WritebackSettings
 from rapport.typology import relationship_types
+from rapport.warehouse import open_warehouse
 from tests.factories.ids import account_id, contact_id
 
 TRENDS = ("rising", "stable", "falling")
@@ -191,12 +192,12 @@ class WritebackEnv:
         return self.org.store.get(object_name, record_id)[field_name]
 
     def ledger_rows(self, run_id: str | None = None) -> list[dict[str, Any]]:
-        with duckdb.connect(str(self.warehouse.path)) as connection:
-            return WritebackLedger(connection, create=False).log_rows(run_id)
+        with open_warehouse(self.warehouse) as sql:
+            return WritebackLedger(sql, create=False).log_rows(run_id)
 
     def last_pushed(self, object_name: str) -> dict[str, dict[str, Any]]:
-        with duckdb.connect(str(self.warehouse.path)) as connection:
-            return WritebackLedger(connection, create=False).last_pushed(object_name)
+        with open_warehouse(self.warehouse) as sql:
+            return WritebackLedger(sql, create=False).last_pushed(object_name)
 
 
 def client(org: LocalOrg) -> Salesforce:

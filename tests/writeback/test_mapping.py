@@ -162,17 +162,14 @@ def test_every_problem_is_reported_at_once(env):
 
 
 def test_the_payload_builder_refuses_a_field_the_mapping_does_not_name(env):
-    import duckdb
-
     from connectors.salesforce.writeback.crm_schema import describe_object_fields
     from connectors.salesforce.writeback.mapping import bind_mapping
     from connectors.salesforce.writeback.mart_reader import read_mart
+    from rapport.warehouse import open_warehouse
 
     mapping = mapping_with({"Relationship_Strength__c": {"column": "strength_score"}})
-    with duckdb.connect(str(env.warehouse.path)) as connection:
-        mart = read_mart(
-            connection, "rapport", "account_relationship", ["account_id", "strength_score"]
-        )
+    with open_warehouse(env.warehouse) as sql:
+        mart = read_mart(sql, "rapport", "account_relationship", ["account_id", "strength_score"])
     (bound,) = bind_mapping(
         mapping,
         {"Account": describe_object_fields(env.sf, "Account")},

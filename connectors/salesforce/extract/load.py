@@ -23,7 +23,7 @@ from connectors.salesforce.extract.catalog import configured_objects, select_obj
 from connectors.salesforce.extract.fields import UnknownFieldError
 from connectors.salesforce.extract.source import ExtractReport, salesforce_source
 from rapport.config import Settings
-from rapport.warehouse import dlt_destination
+from rapport.warehouse import backend_for
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class LoadSummary:
 def pipeline(settings: Settings) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name="rapport_salesforce",
-        destination=dlt_destination(settings.warehouse),
+        destination=backend_for(settings.warehouse).dlt_destination(),
         dataset_name=settings.warehouse.raw_schema,
         pipelines_dir=str((settings.state_dir / "dlt").resolve()),
     )
@@ -121,7 +121,11 @@ def load_salesforce(
     p = pipeline(settings)
     try:
         with _one_object_at_a_time():
-            info = p.run(source, refresh="drop_resources" if full_refresh else None)
+            info = p.run(
+                source,
+                refresh="drop_resources" if full_refresh else None,
+                loader_file_format=backend_for(settings.warehouse).loader_file_format,
+            )
     except PipelineStepFailed as failed:
         cause = _connector_error(failed)
         if cause is None:

@@ -12,17 +12,15 @@ they are backed up, queryable and survive a lost state directory:
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
-import pyarrow as pa
+import pandas as pd
 
 from connectors.salesforce.writeback import values as canonical
+from rapport.warehouse.sql import TableWrite, WarehouseSql, literal
 
 STATE_TABLE = "writeback_state"
 LOG_TABLE = "writeback_log"
@@ -35,6 +33,29 @@ INVALID = "invalid"  # refused by Rapport before sending (bad value)
 MISSING = "missing"  # no such live record in the CRM
 CONFLICT = "conflict"  # edited by hand since Rapport's last write; kept
 ALREADY_IN_CRM = "already_in_crm"  # the CRM already held the new values
+
+# Portable types (each dialect maps them); the key is enforced by the upsert.
+STATE_DDL = (
+    "object varchar, record_id varchar, field varchar, last_pushed_value varchar, "
+    "pushed_at timestamp with time zone, run_id varchar"
+)
+STATE_KEY = ("object", "record_id", "field")
+LOG_COLUMNS = (
+    "run_id",
+    "object",
+    "record_id",
+    "fields_sent",
+    "status",
+    "error_code",
+    "message",
+    "transport",
+    "logged_at",
+)
+LOG_DDL = (
+    "run_id varchar, object varchar, record_id varchar, fields_sent varchar, "
+    "status varchar, error_code varchar, message varchar, transport varchar, "
+    "logged_at timestamp with time zone"
+)
 
 
 @dataclass(frozen=True)
@@ -60,78 +81,42 @@ LastPushed = dict[str, dict[str, Any]]  # record id -> field -> canonical value
 
 
 class WritebackLedger:
-    """The two audit tables on an open DuckDB connection to the warehouse."""
+    """The two audit tables, in whichever warehouse holds the marts."""
 
     def __init__(
-        self,
-        connection: duckdb.DuckDBPyConnection,
-        schema: str = "rapport_audit",
-        *,
-        create: bool = True,
+        self, sql: WarehouseSql, schema: str = "rapport_audit", *, create: bool = True
     ) -> None:
         """Open the ledger; ``create=False`` only reads (a dry run leaves no trace)."""
-        self._connection = connection
-        catalog = connection.sql("select current_database()").fetchone()[0]  # type: ignore[index]
-        # Qualified with the catalog: a warehouse file named like a schema makes
-        # unqualified names ambiguous in DuckDB.
-        self._schema = f'"{catalog}"."{schema}"'
-        self._schema_name = schema
+        self._sql = sql
+        self._schema = schema
         if create:
-            self._ensure_tables()
+            self._write(
+                [
+                    TableWrite(LOG_TABLE, LOG_DDL, pd.DataFrame()),
+                    TableWrite(STATE_TABLE, STATE_DDL, pd.DataFrame()),
+                ]
+            )
 
     @property
     def state_table(self) -> str:
-        return f"{self._schema}.{STATE_TABLE}"
+        return self._sql.relation(self._schema, STATE_TABLE)
 
     @property
     def log_table(self) -> str:
-        return f"{self._schema}.{LOG_TABLE}"
-
-    def _ensure_tables(self) -> None:
-        self._connection.execute(f"create schema if not exists {self._schema}")
-        self._connection.execute(
-            f"""create table if not exists {self.state_table} (
-                object varchar not null,
-                record_id varchar not null,
-                field varchar not null,
-                last_pushed_value varchar,
-                pushed_at timestamptz not null,
-                run_id varchar not null,
-                primary key (object, record_id, field)
-            )"""
-        )
-        self._connection.execute(
-            f"""create table if not exists {self.log_table} (
-                run_id varchar not null,
-                object varchar not null,
-                record_id varchar not null,
-                fields_sent varchar,
-                status varchar not null,
-                error_code varchar,
-                message varchar,
-                transport varchar,
-                logged_at timestamptz not null
-            )"""
-        )
+        return self._sql.relation(self._schema, LOG_TABLE)
 
     # -- reading
 
     def _exists(self, table: str) -> bool:
-        return bool(
-            self._connection.execute(
-                "select count(*) from information_schema.tables where table_catalog = "
-                "current_database() and table_schema = ? and table_name = ?",
-                [self._schema_name, table],
-            ).fetchone()[0]  # type: ignore[index]
-        )
+        return self._sql.columns(self._schema, table) is not None
 
     def last_pushed(self, object_name: str) -> LastPushed:
         if not self._exists(STATE_TABLE):
             return {}
-        rows = self._connection.execute(
-            f"select record_id, field, last_pushed_value from {self.state_table} where object = ?",
-            [object_name],
-        ).fetchall()
+        rows = self._sql.rows(
+            f"select record_id, field, last_pushed_value from {self.state_table} "
+            f"where object = {literal(object_name)}"
+        )
         pushed: LastPushed = {}
         for record_id, field, raw in rows:
             pushed.setdefault(record_id, {})[field] = canonical.load(raw)
@@ -140,72 +125,48 @@ class WritebackLedger:
     def log_rows(self, run_id: str | None = None) -> list[dict[str, Any]]:
         if not self._exists(LOG_TABLE):
             return []
-        sql = f"select * from {self.log_table}"
-        params: list[Any] = []
+        sql = f"select {', '.join(LOG_COLUMNS)} from {self.log_table}"
         if run_id is not None:
-            sql += " where run_id = ?"
-            params.append(run_id)
-        result = self._connection.execute(sql + " order by logged_at, object, record_id", params)
-        names = [column[0] for column in result.description]
-        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+            sql += f" where run_id = {literal(run_id)}"
+        rows = self._sql.rows(sql + " order by logged_at, object, record_id")
+        return [dict(zip(LOG_COLUMNS, row, strict=True)) for row in rows]
 
     # -- writing
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._connection.execute("begin transaction")
-        try:
-            yield
-        except BaseException:
-            self._connection.execute("rollback")
-            raise
-        self._connection.execute("commit")
 
     def record(
         self, run_id: str, entries: Sequence[LogEntry], pushed: Sequence[PushedValue]
     ) -> None:
         """Append log entries and upsert confirmed values, in one transaction."""
-        now = datetime.now(UTC)
-        with self.transaction():
-            if entries:
-                self._insert(
-                    self.log_table,
-                    pa.table(
-                        {
-                            "run_id": [run_id] * len(entries),
-                            "object": [e.object_name for e in entries],
-                            "record_id": [e.record_id for e in entries],
-                            "fields_sent": [canonical.dump(e.values) for e in entries],
-                            "status": [e.status for e in entries],
-                            "error_code": pa.array([e.error_code for e in entries], pa.string()),
-                            "message": pa.array([e.message for e in entries], pa.string()),
-                            "transport": pa.array([e.transport for e in entries], pa.string()),
-                            "logged_at": pa.array([now] * len(entries), pa.timestamp("us", "UTC")),
-                        }
-                    ),
-                    replace=False,
-                )
-            if pushed:
-                self._insert(
-                    self.state_table,
-                    pa.table(
-                        {
-                            "object": [p.object_name for p in pushed],
-                            "record_id": [p.record_id for p in pushed],
-                            "field": [p.field for p in pushed],
-                            "last_pushed_value": [canonical.dump(p.value) for p in pushed],
-                            "pushed_at": pa.array([now] * len(pushed), pa.timestamp("us", "UTC")),
-                            "run_id": [run_id] * len(pushed),
-                        }
-                    ),
-                    replace=True,
-                )
+        now = pd.Timestamp(datetime.now(UTC))
+        log = pd.DataFrame(
+            {
+                "run_id": [run_id] * len(entries),
+                "object": [e.object_name for e in entries],
+                "record_id": [e.record_id for e in entries],
+                "fields_sent": [canonical.dump(e.values) for e in entries],
+                "status": [e.status for e in entries],
+                "error_code": pd.Series([e.error_code for e in entries], dtype=object),
+                "message": pd.Series([e.message for e in entries], dtype=object),
+                "transport": pd.Series([e.transport for e in entries], dtype=object),
+                "logged_at": pd.Series([now] * len(entries), dtype="datetime64[us, UTC]"),
+            }
+        )
+        state = pd.DataFrame(
+            {
+                "object": [p.object_name for p in pushed],
+                "record_id": [p.record_id for p in pushed],
+                "field": [p.field for p in pushed],
+                "last_pushed_value": [canonical.dump(p.value) for p in pushed],
+                "pushed_at": pd.Series([now] * len(pushed), dtype="datetime64[us, UTC]"),
+                "run_id": [run_id] * len(pushed),
+            }
+        )
+        self._write(
+            [
+                TableWrite(LOG_TABLE, LOG_DDL, log),
+                TableWrite(STATE_TABLE, STATE_DDL, state, STATE_KEY),
+            ]
+        )
 
-    def _insert(self, table: str, rows: pa.Table, replace: bool) -> None:
-        view = f"incoming_{uuid.uuid4().hex}"
-        self._connection.register(view, rows)
-        try:
-            verb = "insert or replace into" if replace else "insert into"
-            self._connection.execute(f"{verb} {table} by name select * from {view}")
-        finally:
-            self._connection.unregister(view)
+    def _write(self, writes: list[TableWrite]) -> None:
+        self._sql.write_many(self._schema, writes)

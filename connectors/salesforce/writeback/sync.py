@@ -43,7 +43,7 @@ from connectors.salesforce.writeback.report import WritebackReport
 from connectors.salesforce.writeback.send import PayloadCheck, send_plan
 from connectors.salesforce.writeback.state import WritebackLedger
 from rapport.config import WarehouseSettings, WritebackSettings
-from rapport.warehouse import duckdb_connection
+from rapport.warehouse import open_warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +69,8 @@ def sync_writeback(
     """
     mapping = mapping or load_mapping(options.mapping_file)
     check_allow_list(mapping, allowed_fields(options.extra_allowed_fields))
-    if warehouse.type != "duckdb":
-        raise NotImplementedError("Write-back state is only implemented for DuckDB so far.")
-    with duckdb_connection(warehouse.path) as connection:
-        marts = read_marts(connection, warehouse.marts_schema, mapping)
+    with open_warehouse(warehouse) as sql:
+        marts = read_marts(sql, warehouse.marts_schema, mapping)
         binding = bind_to_org(
             sf,
             mapping,
@@ -88,7 +86,7 @@ def sync_writeback(
             fields_to_install=list(binding.to_install),
         )
         # A dry run writes nothing, not even the audit tables.
-        ledger = WritebackLedger(connection, warehouse.audit_schema, create=not dry_run)
+        ledger = WritebackLedger(sql, warehouse.audit_schema, create=not dry_run)
         planned = plan_writeback(sf, binding, marts, ledger, options, report)
         if not dry_run:
             send_plan(sf, ledger, report, planned, options, log, payload_check)
