@@ -444,8 +444,10 @@ def backtest(
         from rapport.config import load_settings
 
         settings = load_settings()
-        with _stage(f"Replaying the models as of {as_of.date()}"):
-            run = run_backtest(settings, as_of.date(), horizon_days)
+        err_console.print(
+            f"Replaying the models as of {as_of.date()} and {horizon_days} days later…"
+        )
+        run = run_backtest(settings, as_of.date(), horizon_days)
         rows = store(settings.warehouse, settings.warehouse.audit_schema, run)
     print_run(run, console)
     console.print(
