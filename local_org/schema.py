@@ -42,6 +42,9 @@ class FieldSpec:
     custom: bool = False
     nillable: bool = True
     updateable: bool = True
+    # A formula field: read-only, and its value may change without the
+    # record's SystemModstamp moving (see OrgStore.recalculate).
+    calculated: bool = False
 
     @property
     def is_compound(self) -> bool:
@@ -78,7 +81,8 @@ def field_from_yaml(name: str, raw: dict[str, Any]) -> FieldSpec:
         reference_to=tuple(raw.get("reference_to", ())),
         custom=name.endswith("__c"),
         nillable=bool(raw.get("nillable", True)),
-        updateable=bool(raw.get("updateable", True)),
+        updateable=bool(raw.get("updateable", True)) and not raw.get("calculated", False),
+        calculated=bool(raw.get("calculated", False)),
     )
 
 

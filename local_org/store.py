@@ -272,6 +272,30 @@ class OrgStore:
                     raise
             return errors
 
+    def recalculate(self, object_name: str, record_id: str, values: Mapping[str, Any]) -> None:
+        """Change formula (calculated) values without touching SystemModstamp.
+
+        Salesforce computes formulas when read, so a formula over another
+        record, or over TODAY(), changes with no modstamp bump; incremental
+        extraction cannot see it, which is what tests of the periodic
+        re-read need to reproduce.
+        """
+        spec = self.spec(object_name)
+        record_id = self._check_id(spec, record_id)
+        self._check_exists(spec, record_id)
+        fields = [spec.field_ci(key) for key in values]
+        if any(f is None or not f.calculated for f in fields):
+            raise ValueError(f"recalculate only sets calculated fields of {spec.name}")
+        checked = {
+            f.name: coerce_value(f, v) for f, v in zip(fields, values.values(), strict=True) if f
+        }
+        assignments = ", ".join(f"{quote_ident(name)} = ?" for name in checked)
+        with self._write_lock, self._cursor() as cursor:
+            cursor.execute(
+                f'UPDATE {quote_ident(spec.name)} SET {assignments} WHERE "Id" = ?',
+                [*checked.values(), record_id],
+            )
+
     def _prepare_update(
         self, object_name: str, record_id: str, values: Mapping[str, Any]
     ) -> tuple[ObjectSpec, str, dict[str, Any]]:

@@ -160,6 +160,10 @@ class ExtractSettings(BaseModel):
     # Re-read this many seconds before the last SystemModstamp, so rows committed
     # late in Salesforce at the boundary are not lost.
     overlap_seconds: int = 300
+    # Formula (calculated) fields change without a SystemModstamp bump, so an
+    # incremental run cannot see them; objects with any are re-read whole
+    # when their last full read is older than this (0: every run).
+    calculated_refresh_hours: float = Field(default=24.0, ge=0)
     # Entries added to (or, by name, replacing) the catalog, and catalog objects
     # to leave out; both are simpler than restating the whole `objects` list.
     add_objects: list[ObjectConfig] = Field(default_factory=list)

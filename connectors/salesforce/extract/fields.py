@@ -43,6 +43,8 @@ class ExtractField:
     name: str  # the API name in this org: what SOQL selects
     sf_type: str
     catalog_name: str = ""  # Rapport's name for it when the org's differs
+    # A formula field: its value can change without a SystemModstamp bump.
+    calculated: bool = False
 
     @property
     def column(self) -> str:
@@ -110,7 +112,14 @@ def extractable_fields(
             or (wanted is not None and key not in wanted)
         ):
             continue
-        fields.append(ExtractField(raw["name"], raw["type"], catalog_names.get(key, "")))
+        fields.append(
+            ExtractField(
+                raw["name"],
+                raw["type"],
+                catalog_names.get(key, ""),
+                calculated=bool(raw.get("calculated", False)),
+            )
+        )
     _check_unique_columns(object_name, fields)
     return fields
 

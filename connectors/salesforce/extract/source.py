@@ -8,6 +8,13 @@ One ``queryAll`` pass per object returns changed and deleted rows together
 (``IsDeleted = true``), so deletes share the watermark and reach the
 warehouse as rows marked deleted, overwriting the live row.
 
+Formula (calculated) fields change without a SystemModstamp bump, so the
+watermark never sees them. An object with any is read whole again once its
+last full read (``calculated_read_at`` in the resource state) is older than
+``calculated_refresh_hours``. Whole, not just Id and the formulas: the merge
+is delete-insert on Id, so a row holding only some columns would null the
+rest; and a second pass in the same run would load an Id twice.
+
 The watermark is kept by hand rather than with ``dlt.sources.incremental``,
 which advances on every row it sees: Bulk API 2.0 results come in no order,
 so a job interrupted half-way (the API budget) must not move the watermark
@@ -187,11 +194,23 @@ class ObjectExtraction:
     @property
     def since(self) -> datetime | None:
         watermark = self.watermark
-        return (
-            None
-            if watermark is None
-            else watermark - timedelta(seconds=self.settings.overlap_seconds)
-        )
+        if watermark is None or self.formulas_due:
+            return None
+        return watermark - timedelta(seconds=self.settings.overlap_seconds)
+
+    @property
+    def formulas_due(self) -> bool:
+        """Whether this run reads the object whole to catch formula values that changed."""
+        if not any(f.calculated for f in self.plan.fields):
+            return False
+        last = _parse(self.state.get("calculated_read_at"))
+        period = timedelta(hours=self.settings.calculated_refresh_hours)
+        return last is None or self.seen_at - last >= period
+
+    def _finished(self, full_read: bool) -> None:
+        """Remember a completed full read: formula values are as fresh as ``seen_at``."""
+        if full_read and any(f.calculated for f in self.plan.fields):
+            self.state["calculated_read_at"] = self.seen_at.isoformat()
 
     def choose_transport(self) -> str:
         if "bulk" in self.state:
@@ -209,7 +228,9 @@ class ObjectExtraction:
         if transport == "bulk":
             yield from self._bulk_rows()
         else:
+            full_read = self.since is None
             yield from self._rest_rows()
+            self._finished(full_read)
 
     def _rest_rows(self) -> Iterator[pa.Table]:
         soql = build_soql(self.plan.api_name, self.plan.fields, self.since)
@@ -265,7 +286,12 @@ class ObjectExtraction:
         soql = build_soql(self.plan.api_name, self.plan.fields, self.since, ordered=False)
         logger.info("Extracting %s through Bulk API 2.0: %s", self.plan.api_name, soql)
         job_id = query.create(soql, self.plan.keeps_deletes)
-        pending: dict[str, Any] = {"job_id": job_id, "locator": "", "latest": None}
+        pending: dict[str, Any] = {
+            "job_id": job_id,
+            "locator": "",
+            "latest": None,
+            "full": self.since is None,
+        }
         self.state["bulk"] = pending
         return pending
 
@@ -287,6 +313,7 @@ class ObjectExtraction:
                     break
         # Results come in no order, so only a finished job moves the watermark.
         self._advance(_parse(pending["latest"]))
+        self._finished(bool(pending.get("full")))
         del self.state["bulk"]
 
 

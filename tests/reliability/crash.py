@@ -1,0 +1,110 @@
+"""Run write-back or extraction in a child process and SIGKILL it at a chosen point.
+
+A kill is either a hook (die before or after the k-th call of a function the
+child patches in itself: a ledger transaction, an insert inside it, a batch
+sent to the CRM) or a delay the parent waits once the child says it started.
+Hooks reach the points a timer rarely hits: after the CRM answered but before
+the ledger recorded it, or between the two inserts of one transaction.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Kill:
+    """Where to die: ``hook`` is ``module:Class.method`` or ``module:function``; ``when``
+    is ``before`` or ``after`` its ``call``-th call. No hook: the parent kills after
+    ``delay`` seconds from the child's start signal."""
+
+    hook: str | None = None
+    call: int = 1
+    when: str = "before"
+    delay: float = 0.0
+
+    def describe(self) -> str:
+        if self.hook is None:
+            return f"after {self.delay:.2f}s"
+        return f"{self.when} call {self.call} of {self.hook}"
+
+
+def choose(seed: int, hooks: list[str], max_call: int, max_delay: float) -> Kill:
+    """A reproducible kill point for ``seed``: a quarter timed, the rest at a hook."""
+    rng = random.Random(seed)
+    if rng.random() < 0.25:
+        return Kill(delay=rng.uniform(0.0, max_delay))
+    return Kill(
+        hook=rng.choice(hooks),
+        call=rng.randint(1, max_call),
+        when=rng.choice(("before", "after")),
+    )
+
+
+def _arm(kill: Kill) -> None:
+    """Patch the hook so the child SIGKILLs itself at the chosen call."""
+    import importlib
+
+    assert kill.hook is not None
+    module_name, _, attribute = kill.hook.partition(":")
+    module = importlib.import_module(module_name)
+    owner_name, _, method = attribute.rpartition(".")
+    owner: Any = getattr(module, owner_name) if owner_name else module
+    original: Callable[..., Any] = getattr(owner, method or attribute)
+    calls = 0
+
+    def patched(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == kill.call and kill.when == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = original(*args, **kwargs)
+        if calls == kill.call and kill.when == "after":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    setattr(owner, method or attribute, patched)
+
+
+def _child(target: Callable[..., Any], args: tuple[Any, ...], kill: Kill, started: str) -> None:
+    if kill.hook is not None:
+        _arm(kill)
+    Path(started).touch()
+    target(*args)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    killed: bool  # False: the run finished before the kill point came
+    exitcode: int | None
+
+
+def run_and_kill(
+    target: Callable[..., Any], args: tuple[Any, ...], kill: Kill, workdir: Path, timeout: float
+) -> Outcome:
+    """Run ``target(*args)`` in a spawned child and kill it as ``kill`` says."""
+    started = workdir / f"started-{time.monotonic_ns()}"
+    context = multiprocessing.get_context("spawn")
+    child = context.Process(target=_child, args=(target, args, kill, str(started)))
+    child.start()
+    deadline = time.monotonic() + timeout
+    if kill.hook is None:
+        while not started.exists() and child.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(kill.delay)
+        if child.is_alive():
+            os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    child.join(max(0.0, deadline - time.monotonic()))
+    if child.is_alive():
+        os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        child.join()
+        raise AssertionError(f"the child neither finished nor died within {timeout}s")
+    return Outcome(killed=child.exitcode == -signal.SIGKILL, exitcode=child.exitcode)
