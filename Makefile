@@ -52,6 +52,12 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra postgres --extra spark --extra local-org --extra dev \
 		--python-version 3.11 --generate-hashes -o requirements.lock
 
+# The pipeline stage by stage on a generated org (bench/run.py): SIZE=S|M|L
+# (1k, 20k, 200k accounts); results in bench/results/ (not committed).
+SIZE ?= S
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --size $(SIZE)
+
 # Typology accuracy against the generator's ground truth (bench/evaluate.py).
 evaluate: $(STAMP)
 	$(BIN)/python -m bench.evaluate --accounts 2000 --seeds 2026 7

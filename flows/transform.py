@@ -1,19 +1,36 @@
-"""The transform stage: dbt build, every dbt node a Prefect task."""
+"""The transform stage: one ``dbt build``, its per-node results in an artifact.
+
+dbt runs as a single in-process invocation (``dbtRunner``), not as a Prefect
+task per dbt node (prefect-dbt's ``PrefectDbtRunner``): profiling ``rapport
+demo`` showed the per-node tasks (a task run, its states and logs sent to the
+Prefect API for each of ~100 nodes) costing more time than the SQL itself,
+and nothing reads them — retries are per flow, and what a data engineer
+checks (each node's status and seconds) is in the ``dbt-models`` artifact.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
-from prefect import flow
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from flows.artifacts import models_markdown
 from flows.settings import Target, run_settings
 from rapport import progress
-from rapport.dbt_progress import build_details, report_models
+from rapport.dbt_progress import build_details, models_progress
 from rapport.environment import scoped_environ
 from rapport.warehouse import DBT_PROJECT_DIR, dbt_env
+
+# dbt's own failure statuses for models, tests and seeds.
+FAILURE_STATUSES = {"error", "fail", "runtime error"}
+
+
+class DbtBuildFailed(RuntimeError):
+    """dbt build finished with failed nodes (or could not run at all)."""
 
 
 # A failed model fails again on retry; a run that hangs is stopped.
@@ -30,17 +47,53 @@ def transform(full_refresh: bool = False, target: Target | None = None) -> None:
     args = ["build", *(["--full-refresh"] if full_refresh else [])]
     if settings.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": settings.as_of_date.isoformat()})]
+    logger = get_run_logger()
     # profiles.yml reads the connection from the environment: set for this
     # invocation only, so the next run in this process starts clean.
     with scoped_environ(dbt_env(settings.warehouse)):
-        runner = PrefectDbtRunner(
-            settings=PrefectDbtSettings(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-        )
-        report_models(runner)
-        result = runner.invoke(args)
-    progress.finished("transform", **build_details(result.result or []))
+        result = run_dbt(args, log=logger.info, on_event=models_progress())
+    node_results = list(getattr(result.result, "results", None) or [])
+    progress.finished("transform", **build_details(node_results))
     create_markdown_artifact(
         key="dbt-models",
-        markdown=models_markdown(result.result or []),
+        markdown=models_markdown(node_results),
         description="dbt nodes built and tested",
     )
+    raise_on_failure(args, result, node_results)
+
+
+def run_dbt(
+    args: list[str],
+    log: Callable[[str], None],
+    on_event: Callable[[Any], None] | None = None,
+) -> dbtRunnerResult:
+    """One dbt invocation in this process; each finished node is logged as one line."""
+
+    def log_node(event: Any) -> None:
+        if event.info.name == "NodeFinished":
+            run = event.data.run_result
+            log(f"dbt {run.status}: {event.data.node_info.unique_id} ({run.execution_time:.1f}s)")
+
+    callbacks = [log_node, *([on_event] if on_event else [])]
+    return dbtRunner(callbacks=callbacks).invoke(
+        [
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            # Node lines go through the Prefect logger above; dbt's own log file stays.
+            "--log-level",
+            "warn",
+        ]
+    )
+
+
+def raise_on_failure(args: list[str], result: dbtRunnerResult, node_results: list) -> None:
+    """Stop the flow on a dbt error or failed node, naming each failed node."""
+    if result.exception is not None:
+        raise DbtBuildFailed(f"dbt {' '.join(args)} could not run: {result.exception}")
+    failed = [r for r in node_results if str(r.status) in FAILURE_STATUSES]
+    if not result.success or failed:
+        lines = [f"{r.node.resource_type} {r.node.name}: {r.status} {r.message}" for r in failed]
+        raise DbtBuildFailed(f"dbt {' '.join(args)} failed:\n" + "\n".join(lines))

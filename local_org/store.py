@@ -87,6 +87,8 @@ class OrgStore:
         self._cursor_lock = threading.Lock()
         self._id_lock = threading.Lock()
         self._id_sequences: dict[str, int] = {}
+        # Existing records prefetched by update_many (under _write_lock), else None.
+        self._known: dict[str, dict[str, bool]] | None = None
 
     @classmethod
     def create(cls, objects: Mapping[str, ObjectSpec], path: Path | None = None) -> OrgStore:
@@ -251,11 +253,17 @@ class OrgStore:
         """
         with self._write_lock:
             prepared: list[tuple[ObjectSpec, str, dict[str, Any]] | RecordError] = []
-            for object_name, record_id, values in updates:
-                try:
-                    prepared.append(self._prepare_update(object_name, record_id, values))
-                except RecordError as error:
-                    prepared.append(error)
+            # One existence lookup per object, not one query per record: a
+            # Bulk ingest job of thousands of updates spent most of its time here.
+            self._known = self._existing(updates)
+            try:
+                for object_name, record_id, values in updates:
+                    try:
+                        prepared.append(self._prepare_update(object_name, record_id, values))
+                    except RecordError as error:
+                        prepared.append(error)
+            finally:
+                self._known = None
             errors = [p if isinstance(p, RecordError) else None for p in prepared]
             if all_or_none and any(errors):
                 return errors
@@ -263,9 +271,9 @@ class OrgStore:
             with self._cursor() as cursor:
                 cursor.execute("BEGIN TRANSACTION")
                 try:
-                    for item in prepared:
-                        if not isinstance(item, RecordError):
-                            _apply_update(cursor, *item, stamp)
+                    _apply_updates(
+                        cursor, [p for p in prepared if not isinstance(p, RecordError)], stamp
+                    )
                     cursor.execute("COMMIT")
                 except Exception:
                     cursor.execute("ROLLBACK")
@@ -334,13 +342,42 @@ class OrgStore:
             )
         return normalised
 
-    def _check_exists(self, spec: ObjectSpec, record_id: str) -> None:
-        deleted_column = '"IsDeleted"' if "IsDeleted" in spec.fields else "false"
+    def _existing(
+        self, updates: Sequence[tuple[str, str, Mapping[str, Any]]]
+    ) -> dict[str, dict[str, bool]]:
+        """IsDeleted of every existing record the updates name, per object."""
+        wanted: dict[str, set[str]] = {}
+        for object_name, record_id, _ in updates:
+            try:
+                spec = self.spec(object_name)
+                wanted.setdefault(spec.name, set()).add(to_18(str(record_id)))
+            except (KeyError, InvalidSalesforceId, TypeError):
+                continue  # _prepare_update reports these
+        known: dict[str, dict[str, bool]] = {}
         with self._cursor() as cursor:
-            row = cursor.execute(
-                f'SELECT {deleted_column} FROM {quote_ident(spec.name)} WHERE "Id" = ?',
-                [record_id],
-            ).fetchone()
+            for name, ids in wanted.items():
+                spec = self.spec(name)
+                deleted = '"IsDeleted"' if "IsDeleted" in spec.fields else "false"
+                rows = cursor.execute(
+                    f'SELECT "Id", {deleted} FROM {quote_ident(spec.name)} '
+                    'WHERE "Id" IN (SELECT unnest(?))',
+                    [sorted(ids)],
+                ).fetchall()
+                known[name] = {rid: bool(flag) for rid, flag in rows}
+        return known
+
+    def _check_exists(self, spec: ObjectSpec, record_id: str) -> None:
+        known = self._known
+        if known is not None:
+            flag = known.get(spec.name, {}).get(record_id)
+            row = None if flag is None else (flag,)
+        else:
+            deleted_column = '"IsDeleted"' if "IsDeleted" in spec.fields else "false"
+            with self._cursor() as cursor:
+                row = cursor.execute(
+                    f'SELECT {deleted_column} FROM {quote_ident(spec.name)} WHERE "Id" = ?',
+                    [record_id],
+                ).fetchone()
         if row is None:
             raise RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["Id"])
         if row[0]:
@@ -525,6 +562,52 @@ class OrgStore:
                 self._id_sequences[spec.name] = int(digits) if digits.isdigit() else 0
             self._id_sequences[spec.name] += 1
             return make_id(spec.key_prefix, self._id_sequences[spec.name], pod=_GENERATED_POD)
+
+
+def _apply_updates(
+    cursor: duckdb.DuckDBPyConnection,
+    prepared: Sequence[tuple[ObjectSpec, str, dict[str, Any]]],
+    stamp: datetime,
+) -> None:
+    """Apply updates in one UPDATE per object and set of fields.
+
+    A record named twice keeps the one-by-one path, where the later update wins.
+    """
+    ids = [(spec.name, record_id) for spec, record_id, _ in prepared]
+    if len(set(ids)) != len(ids) or len(prepared) < _BATCH_UPDATE_MIN:
+        for item in prepared:
+            _apply_update(cursor, *item, stamp)
+        return
+    groups: dict[tuple[str, tuple[str, ...]], list[tuple[ObjectSpec, str, dict[str, Any]]]] = {}
+    for item in prepared:
+        groups.setdefault((item[0].name, tuple(item[2])), []).append(item)
+    for (_, names), items in groups.items():
+        spec = items[0][0]
+        try:
+            columns = {"Id": pa.array([rid for _, rid, _ in items], pa.string())}
+            for n, name in enumerate(names):
+                columns[f"v{n}"] = pa.array([values[name] for _, _, values in items])
+            table = pa.table(columns)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: one by one
+            for item in items:
+                _apply_update(cursor, *item, stamp)
+            continue
+        view = f"updates_{uuid.uuid4().hex}"
+        assignments = [f"{quote_ident(name)} = {view}.v{n}" for n, name in enumerate(names)]
+        assignments += ['"LastModifiedDate" = ?', '"SystemModstamp" = ?']
+        cursor.register(view, table)
+        try:
+            cursor.execute(
+                f"UPDATE {quote_ident(spec.name)} SET {', '.join(assignments)} "
+                f'FROM {view} WHERE {quote_ident(spec.name)}."Id" = {view}."Id"',
+                [stamp, stamp],
+            )
+        finally:
+            cursor.unregister(view)
+
+
+# Below this many updates the per-record statements are as quick.
+_BATCH_UPDATE_MIN = 20
 
 
 def _apply_update(

@@ -129,6 +129,13 @@ class WarehouseSettings(BaseModel):
     user: str = "postgres"
     password: SecretStr | None = None
     database: str = "rapport"
+    # DuckDB resources for dbt's connections (None: fit the machine, see
+    # duckdb_resources). Several engines share one host in a run (the warehouse,
+    # a local org, the Prefect server), so the default takes half the memory,
+    # not DuckDB's 80%; spills go to temp_directory (DuckDB's default: next to the file).
+    duckdb_threads: int | None = Field(default=None, ge=1)
+    duckdb_memory_limit: str | None = None
+    duckdb_temp_directory: Path | None = None
     spark: SparkSettings = Field(default_factory=SparkSettings)
     snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)
     bigquery: BigQuerySettings = Field(default_factory=BigQuerySettings)

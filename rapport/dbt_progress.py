@@ -1,47 +1,44 @@
-"""dbt models built (k of n) as progress events, from prefect-dbt's per-model hook.
+"""dbt models built (k of n) as progress events, from dbt's own event stream.
 
-``PrefectDbtRunner`` runs dbt with its own ``dbtRunner`` callbacks and calls
-its ``post_model`` hooks (on its callback thread) as each model node
-finishes; tests, seeds and ephemeral models are not reported there, so the
-total counted here is the models dbt executes. The total is read from the
-manifest the runner holds by then, since dbt parses the project (and writes
-target/manifest.json) before it builds the first model.
+The transform stage runs dbt in-process with ``dbtRunner``; its callbacks see
+every structured event. ``FoundStats`` (after parsing, before the first node
+runs) says how many models the project has, and each ``NodeFinished`` for a
+model advances the count, so a long build shows where it is.
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from rapport import progress
 
-
-def _executed_models(manifest: Any) -> int:
-    return sum(
-        1
-        for node in manifest.nodes.values()
-        if node.resource_type == "model" and node.config.materialized != "ephemeral"
-    )
+_MODELS = re.compile(r"(\d+) models?\b")
+_FAILED = {"error", "fail", "runtime error"}
 
 
-def report_models(runner: Any) -> None:
-    """Register a ``post_model`` hook on ``runner`` that reports each model built."""
+def models_progress() -> Callable[[Any], None]:
+    """A dbtRunner callback that reports the models planned and each one built."""
     lock = threading.Lock()
-    planned = False
 
-    @runner.post_model
-    def _model_finished(context: Any) -> None:
-        nonlocal planned
-        with lock:
-            if not planned:
-                planned = True
-                progress.planned("transform", _executed_models(context.owner.manifest), "models")
-        failed = context.status == "error"
-        progress.advanced(
-            "transform",
-            item=getattr(context.node, "name", None),
-            **({"failed": 1} if failed else {"built": 1}),
-        )
+    def on_event(event: Any) -> None:
+        name = event.info.name
+        if name == "FoundStats":
+            found = _MODELS.search(event.data.stat_line)
+            if found:
+                progress.planned("transform", int(found.group(1)), "models")
+        elif name == "NodeFinished" and event.data.node_info.resource_type == "model":
+            failed = str(event.data.run_result.status) in _FAILED
+            with lock:  # dbt calls back from its worker threads
+                progress.advanced(
+                    "transform",
+                    item=event.data.node_info.node_name,
+                    **({"failed": 1} if failed else {"built": 1}),
+                )
+
+    return on_event
 
 
 def build_details(node_results: list[Any]) -> dict[str, int]:

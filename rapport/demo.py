@@ -52,15 +52,19 @@ def seed_store(
 
 
 def generate_store(accounts: int, seed: int) -> tuple[OrgStore, list[dict]]:
-    """A synthetic org in a store, and its ground-truth labels (kept out of the org)."""
-    from local_org.generator import generate_org
+    """A synthetic org in a store, and its ground-truth labels (kept out of the org).
+
+    Written batch by batch as it is generated, so memory stays flat with the org's size.
+    """
+    from local_org.generator import iter_org_batches
     from local_org.schema import standard_objects
 
-    generated = generate_org(accounts=accounts, seed=seed)
     store = OrgStore.create(standard_objects())
-    for object_name, records in generated.records.items():
-        store.insert(object_name, records)
-    return store, generated.labels
+    labels: list[dict] = []
+    for batch in iter_org_batches(accounts, seed, labels):
+        for object_name, records in batch.items():
+            store.insert(object_name, records)
+    return store, labels
 
 
 def install_rapport_fields(store: OrgStore) -> None:

@@ -38,7 +38,7 @@ import csv
 import datetime as dt
 import gc
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -75,6 +75,7 @@ __all__ = [
     "TYPE_CODES",
     "GeneratedOrg",
     "generate_org",
+    "iter_org_batches",
     "write_labels",
 ]
 
@@ -91,6 +92,11 @@ class GeneratedOrg:
         return {name: len(rows) for name, rows in self.records.items()}
 
 
+# Accounts per batch when streaming: a few MB of records, and few enough
+# store inserts that each one's fixed cost stays small.
+BATCH_ACCOUNTS = 500
+
+
 def generate_org(
     accounts: int = 1000,
     seed: int = 42,
@@ -102,6 +108,32 @@ def generate_org(
     ``as_of`` is the reference "now" (default: today at 00:00 UTC); nothing
     is created after it. ``orphan_share`` of the opportunities have no
     account, as in real exports. The same arguments always give the same records.
+    All of it is held in memory: large orgs stream with :func:`iter_org_batches`.
+    """
+    as_of = _normalise_as_of(as_of)
+    labels: list[dict[str, Any]] = []
+    records: dict[str, list[dict[str, Any]]] = {name: [] for name in OBJECTS}
+    for batch in iter_org_batches(accounts, seed, labels, as_of, orphan_share):
+        for name, rows in batch.items():
+            records[name].extend(rows)
+    return GeneratedOrg(records=records, labels=labels, as_of=as_of)
+
+
+def iter_org_batches(
+    accounts: int,
+    seed: int,
+    labels: list[dict[str, Any]],
+    as_of: dt.datetime | None = None,
+    orphan_share: float = DEFAULT_ORPHAN_SHARE,
+    batch_accounts: int = BATCH_ACCOUNTS,
+) -> Iterator[dict[str, list[dict[str, Any]]]]:
+    """The org of :func:`generate_org`, record for record, in batches of objects' records.
+
+    Each batch holds the records of up to ``batch_accounts`` accounts (the
+    first also the users, the last the orphan deals), parents before children,
+    so a writer that inserts each batch as it comes never holds the whole org:
+    memory stays flat however many accounts. ``labels`` receives each
+    account's ground truth as it is generated.
     """
     if accounts < 0:
         raise ValueError("accounts must be >= 0")
@@ -111,21 +143,24 @@ def generate_org(
     team = emit_users(org, org_rng, accounts)
     types = type_mix(accounts, org_rng)
     names = NameBook()
-    labels = []
     # Millions of small dicts make the cyclic garbage collector rescan the heap
     # again and again (a 20k-account org took a third longer); records hold no
-    # cycles, so it is paused while they are built.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for index, code in enumerate(types):
-            rng = random.Random(f"rapport-account/{seed}/{index}")
-            labels.append(_generate_account(org, rng, team, names, code))
-    finally:
-        if collecting:
-            gc.enable()
+    # cycles, so it is paused while they are built (not while a batch is written).
+    for start in range(0, len(types), batch_accounts):
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for index in range(start, min(start + batch_accounts, len(types))):
+                rng = random.Random(f"rapport-account/{seed}/{index}")
+                labels.append(_generate_account(org, rng, team, names, types[index]))
+        finally:
+            if collecting:
+                gc.enable()
+        yield org.drain()
     emit_orphan_deals(org, random.Random(f"rapport-orphans/{seed}"), team, orphan_share)
-    return GeneratedOrg(records=org.records, labels=labels, as_of=as_of)
+    last = org.drain()
+    if last:
+        yield last
 
 
 LABEL_COLUMNS = (

@@ -29,7 +29,7 @@ def orphan_count(attributed: int, share: float) -> int:
 
 def emit_orphan_deals(org: OrgWriter, rng: random.Random, team: Team, share: float) -> int:
     """Write orphan opportunities (``share`` of all opportunities); return how many."""
-    count = orphan_count(len(org.records["Opportunity"]), share)
+    count = orphan_count(org.count("Opportunity"), share)
     for serial in range(count):
         created = rng.uniform(5, 1700)
         stage = weighted(

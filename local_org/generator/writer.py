@@ -66,6 +66,20 @@ class OrgWriter:
     def next_number(self, obj: str) -> int:
         return self._sequence[obj] + 1
 
+    def count(self, obj: str) -> int:
+        """Records of ``obj`` added so far, drained ones included."""
+        return self._sequence[obj]
+
+    def drain(self) -> dict[str, list[dict[str, Any]]]:
+        """Hand over the records collected since the last drain, and forget them.
+
+        Lets a large org be written in batches with flat memory. Emitters only
+        touch a record right after adding it, so a drained record is final.
+        """
+        batch = {name: rows for name, rows in self.records.items() if rows}
+        self.records = {name: [] for name in OBJECTS}
+        return batch
+
     def add(
         self, obj: str, created: float, modified: float, values: dict[str, Any]
     ) -> dict[str, Any]:

@@ -105,7 +105,13 @@ class DuckDbBackend(WarehouseBackend):
         return dlt.destinations.duckdb(credentials=str(self.settings.path.resolve()))
 
     def dbt_env(self) -> dict[str, str]:
-        return base_env(self.settings) | {"RAPPORT_DUCKDB_PATH": str(self.settings.path.resolve())}
+        from rapport.warehouse.connection import duckdb_resources
+
+        return (
+            base_env(self.settings)
+            | {"RAPPORT_DUCKDB_PATH": str(self.settings.path.resolve())}
+            | duckdb_resources(self.settings)
+        )
 
     @contextmanager
     def sql(self) -> Iterator[WarehouseSql]:

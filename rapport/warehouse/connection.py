@@ -85,6 +85,31 @@ def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
     return backend_for(settings).dbt_env()
 
 
+def duckdb_resources(settings: WarehouseSettings) -> dict[str, str]:
+    """DuckDB threads, memory limit and spill directory for profiles.yml.
+
+    Applied by dbt-duckdb as ``SET`` on each cursor, so other connections to the
+    same file in this process (which open with DuckDB's defaults) are not refused.
+    """
+    threads = settings.duckdb_threads or os.cpu_count() or 1
+    memory = settings.duckdb_memory_limit or f"{max(1, _physical_memory_mib() // 2)}MiB"
+    temp = settings.duckdb_temp_directory or duckdb_path(settings).with_name(
+        duckdb_path(settings).name + ".tmp"
+    )
+    return {
+        "RAPPORT_DUCKDB_THREADS": str(threads),
+        "RAPPORT_DUCKDB_MEMORY_LIMIT": memory,
+        "RAPPORT_DUCKDB_TEMP_DIRECTORY": str(temp),
+    }
+
+
+def _physical_memory_mib() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):
+        return 4096
+
+
 def export_dbt_env(settings: WarehouseSettings) -> None:
     os.environ.update(dbt_env(settings))
 

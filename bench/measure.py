@@ -1,0 +1,93 @@
+"""Per-stage wall time, CPU time, peak RSS and HTTP requests, for bench/run.py.
+
+CPU time is this process's user + system time (all threads; dbt and DuckDB
+run in-process), so it stays meaningful on a loaded machine where wall time
+does not. Peak RSS within a stage comes from a sampler thread (``ru_maxrss``
+is a lifetime peak and cannot be told apart per stage). Requests are counted
+at ``requests.Session.send``: every call the connectors make to the org.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+import requests
+
+from bench.extract_bulk import RssSampler
+
+
+@dataclass
+class StageFigures:
+    stage: str
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    api_calls: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class RequestCounter:
+    """Counts HTTP requests sent through any requests.Session in this process."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._original = requests.Session.send
+
+    def __enter__(self) -> RequestCounter:
+        counter, original = self, self._original
+
+        def send(session, request, **kwargs):
+            counter.count += 1
+            return original(session, request, **kwargs)
+
+        requests.Session.send = send
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        requests.Session.send = self._original
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Recorder:
+    """Collects one StageFigures per ``with recorder.stage(name):`` block."""
+
+    sampler: RssSampler
+    requests: RequestCounter
+    stages: list[StageFigures] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[StageFigures]:
+        figures = StageFigures(name)
+        calls, cpu, started, wall = (
+            self.requests.count,
+            _cpu_seconds(),
+            time.time(),
+            time.perf_counter(),
+        )
+        try:
+            yield figures
+        finally:
+            figures.wall_s = round(time.perf_counter() - wall, 2)
+            figures.cpu_s = round(_cpu_seconds() - cpu, 2)
+            figures.api_calls = self.requests.count - calls
+            peak = self.sampler.peak_between(started, time.time())
+            figures.peak_rss_mb = round(peak / 2**20, 1)
+            self.stages.append(figures)
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    with RssSampler(interval=0.05) as sampler, RequestCounter() as counter:
+        yield Recorder(sampler, counter)

@@ -1,0 +1,298 @@
+"""``make bench SIZE=S|M|L``: the whole pipeline on a generated org, stage by stage.
+
+The org is generated in a child process (its generation time and peak RSS
+are reported apart, and its memory is not counted against the pipeline),
+then three passes run in this process against it, each stage measured for
+wall time, CPU time, peak RSS and HTTP requests (bench/measure.py):
+
+(a) full: a full refresh, extraction split into the Bulk objects and the REST
+    ones so records/s is per transport;
+(b) incremental after about 1% of the records changed (updates, deletes,
+    late-arriving activities: bench/org_changes.py);
+(c) incremental after nothing changed.
+
+Side by side, measured in the same run: dbt build ÷ its own SQL as one DuckDB
+script (bench/hand_sql.py), Bulk extraction ÷ streaming the same result pages
+with requests (bench/wire.py), write-back calls ÷ the fewest the limits allow.
+Stages run as plain functions, not Prefect flows: Prefect's own cost is what
+``rapport demo`` measures. Writes bench/results/<size>.json and .md (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.measure import Recorder, recording
+from bench.report import markdown
+
+SIZES = {"S": 1_000, "M": 20_000, "L": 200_000}
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# Composite sObject collections take 200 records a call; a Bulk ingest job
+# needs at least create, upload, close, one poll and its results.
+COMPOSITE_RECORDS_PER_CALL = 200
+BULK_INGEST_MIN_CALLS = 5
+
+
+def serve(accounts: int, seed: int, state_dir: Path, stats: Path) -> None:
+    """Child process: generate the org, note what that cost, then serve it."""
+    from local_org.server import serve_forever
+    from rapport.demo import generate_store
+
+    started, cpu = time.perf_counter(), time.process_time()
+    store, _ = generate_store(accounts, seed)
+    stats.write_text(
+        json.dumps(
+            {
+                "wall_s": round(time.perf_counter() - started, 2),
+                "cpu_s": round(time.process_time() - cpu, 2),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        )
+    )
+    serve_forever(store, state_dir=state_dir)
+
+
+def start_org(accounts: int, seed: int, workdir: Path) -> tuple[subprocess.Popen, dict, dict]:
+    stats = workdir / "generation.json"
+    org = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--accounts", str(accounts), "--seed", str(seed),
+         "--state-dir", str(workdir / "local-org"), "--stats", str(stats)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert org.stdout is not None
+    line = org.stdout.readline()
+    if not line:
+        org.wait()
+        raise RuntimeError("the local org process stopped before serving")
+    return org, json.loads(line), json.loads(stats.read_text())
+
+
+def object_counts(sf, settings) -> dict[str, int]:
+    from connectors.salesforce.extract.catalog import configured_objects
+
+    extract = settings.extract
+    counts = {}
+    for obj in configured_objects(extract.objects, extract.add_objects, extract.drop_objects):
+        try:
+            counts[obj.name] = sf.query(f"SELECT COUNT() FROM {obj.source_name or obj.name}")[
+                "totalSize"
+            ]
+        except Exception:  # absent from this org: the connector skips it too
+            continue
+    return counts
+
+
+def _dlt_steps(settings) -> dict[str, float]:
+    from connectors.salesforce.extract.load import pipeline
+
+    trace = pipeline(settings).last_trace
+    return {
+        step.step: round((step.finished_at - step.started_at).total_seconds(), 2)
+        for step in (trace.steps if trace else [])
+        if step.step in ("extract", "normalize", "load")
+    }
+
+
+def extract_stage(recorder: Recorder, settings, label: str, objects, full: bool):
+    """One load_salesforce call as a stage; dlt's step times say extract from load."""
+    from bench.wire import record_bulk_queries
+    from connectors.salesforce.extract.load import load_salesforce, open_client
+
+    client = open_client(settings)
+    with record_bulk_queries() as queries, recorder.stage(label) as figures:
+        summary = load_salesforce(client, settings, full_refresh=full, objects=objects)
+    steps = _dlt_steps(settings)
+    rows = sum(summary.rows_per_table.values())
+    figures.extra = {
+        "rows": rows,
+        "transports": summary.transports,
+        **{f"dlt_{k}_s": v for k, v in steps.items()},
+        "extract_records_per_s": round(rows / steps["extract"]) if steps.get("extract") else None,
+    }
+    return client, queries, steps
+
+
+def dbt_stage(recorder: Recorder, settings, full: bool):
+    from flows.transform import run_dbt
+    from rapport.environment import scoped_environ
+    from rapport.warehouse import dbt_env
+
+    args = ["build", *(["--full-refresh"] if full else [])]
+    with scoped_environ(dbt_env(settings.warehouse)), recorder.stage("dbt build") as figures:
+        result = run_dbt(args, log=lambda _: None)
+    nodes = list(getattr(result.result, "results", None) or [])
+    figures.extra = {"success": result.success, "nodes": len(nodes)}
+    return figures
+
+
+def writeback_stage(recorder: Recorder, settings) -> dict:
+    from connectors.salesforce.api.client import connect
+    from connectors.salesforce.writeback.sync import sync_writeback
+    from flows.writeback import payload_gate
+
+    with recorder.stage("write-back") as figures:
+        sf = connect(settings.salesforce)
+        report = sync_writeback(
+            sf,
+            warehouse=settings.warehouse,
+            options=settings.writeback,
+            log=lambda *_: None,
+            payload_check=payload_gate(settings, None),
+        )
+    sent = {o.object_name: o.sent for o in report.objects}
+    minimum = sum(
+        min(math.ceil(n / COMPOSITE_RECORDS_PER_CALL), BULK_INGEST_MIN_CALLS) for n in sent.values()
+    )
+    figures.extra = {
+        "records_sent": sent,
+        "transports": {o.object_name: o.transport for o in report.objects},
+        "min_send_calls": minimum,
+    }
+    return figures.extra
+
+
+def run_pass(recorder: Recorder, settings, name: str, full: bool, counts: dict[str, int]) -> dict:
+    from expectations.runner import run_gates
+
+    started = len(recorder.stages)
+    wall = time.perf_counter()
+    extra: dict = {}
+    if full:
+        threshold = settings.extract.bulk_threshold_rows
+        bulk = [o for o, n in counts.items() if n >= threshold]
+        rest = [o for o, n in counts.items() if n < threshold]
+        if bulk:
+            client, queries, steps = extract_stage(
+                recorder, settings, "extract+load (Bulk)", bulk, True
+            )
+            extra["bulk_queries"], extra["bulk_extract_s"] = queries, steps.get("extract")
+            extra["client"] = client
+        extract_stage(recorder, settings, "extract+load (REST)", rest, True)
+    else:
+        extract_stage(recorder, settings, "extract+load", None, False)
+    dbt_stage(recorder, settings, full)
+    with recorder.stage("gates") as figures:
+        gates = run_gates(settings)
+    figures.extra = {"checks": len(gates.results), "errors": len(gates.errors)}
+    writeback_stage(recorder, settings)
+    stages = [s.as_dict() for s in recorder.stages[started:]]
+    return {"name": name, "wall_s": round(time.perf_counter() - wall, 2), "stages": stages, **extra}
+
+
+def ratios(recorder: Recorder, settings, full: dict, workdir: Path) -> dict:
+    from bench.hand_sql import run_script
+    from bench.wire import download_seconds
+    from rapport.warehouse import DBT_PROJECT_DIR
+
+    dbt = next(s for s in full["stages"] if s["stage"] == "dbt build")
+    hand = run_script(
+        settings.warehouse.path, DBT_PROJECT_DIR / "target" / "manifest.json", workdir
+    )
+    out = {
+        "dbt_vs_hand_sql": {
+            **hand,
+            "dbt_s": dbt["wall_s"],
+            "ratio": _ratio(dbt["wall_s"], hand["total_s"]),
+        }
+    }
+    queries, client = full.pop("bulk_queries", None), full.pop("client", None)
+    if queries:
+        wire = download_seconds(client.sf, queries, settings.extract.bulk_page_rows)
+        out["extract_vs_wire"] = {
+            **wire,
+            "bulk_extract_s": full["bulk_extract_s"],
+            "ratio": _ratio(full["bulk_extract_s"], wire["seconds"]),
+        }
+    return out
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a and b else None
+
+
+def machine() -> dict:
+    load = os.getloadavg()
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 1) for x in load],
+    }
+
+
+def run(size: str, seed: int, share: float) -> dict:
+    from bench.extract_bulk import settings_for
+    from bench.org_changes import apply_changes
+    from connectors.salesforce.api.client import connect
+
+    accounts = SIZES[size]
+    result: dict = {"size": size, "accounts": accounts, "seed": seed, "machine": machine()}
+    with tempfile.TemporaryDirectory(prefix="rapport-bench-") as tmp:
+        workdir = Path(tmp)
+        os.environ["RAPPORT_CONFIG"] = str(workdir / "absent.yml")
+        org, info, result["generation"] = start_org(accounts, seed, workdir)
+        try:
+            settings = settings_for(info, workdir)
+            sf = connect(settings.salesforce)
+            counts = object_counts(sf, settings)
+            result["records"] = counts
+            with recording() as recorder:
+                full = run_pass(recorder, settings, "full", True, counts)
+                result["ratios"] = ratios(recorder, settings, full, workdir)
+                changes = apply_changes(sf, sum(counts.values()), share, seed)
+                result["changes"] = changes.__dict__ | {"total": changes.total}
+                changed = run_pass(
+                    recorder, settings, f"incremental after {share:.0%}", False, counts
+                )
+                unchanged = run_pass(recorder, settings, "incremental, no change", False, counts)
+            result["passes"] = [full, changed, unchanged]
+            result["peak_rss_mb"] = round(
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+            )
+            result["machine"]["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
+        finally:
+            org.terminate()
+            org.wait(timeout=60)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="S")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--share", type=float, default=0.01, help="share of records changed for (b)"
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--accounts", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--state-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--stats", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.accounts, args.seed, args.state_dir, args.stats)
+        return
+    result = run(args.size, args.seed, args.share)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    (RESULTS_DIR / f"{args.size}.json").write_text(json.dumps(result, indent=2, default=str))
+    table = markdown(result)
+    (RESULTS_DIR / f"{args.size}.md").write_text(table)
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
