@@ -14,18 +14,12 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from connectors.salesforce.writeback.rapport_fields import rapport_fields
 from rapport.cli import app
+from tests.factories.output import assert_no_repr
 
 runner = CliRunner()
 RAPPORT = str(Path(sys.executable).with_name("rapport"))
-# A Python repr in output meant for people: `InstallReport(created=[...`.
-REPR = re.compile(r"\b[A-Z][A-Za-z]+\([a-z_]+=")
-
-
-def assert_no_repr(output: str) -> None:
-    assert not REPR.search(output), REPR.search(output).group(0)
-
-
 COMMANDS = [
     [],
     ["demo"],
@@ -50,6 +44,7 @@ def test_every_command_has_help(command):
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
     assert len(result.output.splitlines()) > 5
+    assert_no_repr(result.output)
 
 
 def write_config(path: Path, org, warehouse: Path, **salesforce) -> Path:
@@ -139,7 +134,10 @@ def test_install_fields_creates_the_missing_fields(tmp_path, bare_org, monkeypat
     first = runner.invoke(app, ["install-fields"])
     assert first.exit_code == 0, first.output
     assert "Relationship_Type__c" in bare_org.store.spec("Account").fields
-    assert bare_org.request_log.count("POST", "tooling/sobjects/CustomField") == 10
+    # One create per Rapport field the bare org lacks (it has none of them).
+    assert bare_org.request_log.count("POST", "tooling/sobjects/CustomField") == len(
+        rapport_fields()
+    )
     assert_no_repr(first.output)
     fields = {
         line.split("│")[1].strip(): line.split("│")[2].strip()
@@ -163,6 +161,7 @@ def test_errors_are_one_paragraph_with_an_exit_code(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "missing.duckdb" in result.stderr
+    assert_no_repr(result.stdout + result.stderr)
 
     debug = subprocess.run(
         [RAPPORT, "--debug", "report", "--warehouse", str(tmp_path / "missing.duckdb")],
@@ -179,6 +178,7 @@ def test_local_org_generate_then_export(tmp_path):
         app, ["local-org", "generate", "--accounts", "12", "--seed", "4", "--out", str(org_file)]
     )
     assert generated.exit_code == 0, generated.output
+    assert_no_repr(generated.output)
     labels = list(csv.DictReader((tmp_path / "org.labels.csv").open()))
     assert len(labels) == 12
 
@@ -186,6 +186,7 @@ def test_local_org_generate_then_export(tmp_path):
         app, ["local-org", "export", "--store", str(org_file), "--out", str(tmp_path / "csv")]
     )
     assert exported.exit_code == 0, exported.output
+    assert_no_repr(exported.output)
     with (tmp_path / "csv" / "Account.csv").open() as handle:
         accounts = list(csv.DictReader(handle))
     assert sorted(a["Id"] for a in accounts) == sorted(label["account_id"] for label in labels)
@@ -205,6 +206,7 @@ def test_report_command_writes_the_html(tmp_path, monkeypatch):
     result = runner.invoke(app, ["report", "--warehouse", str(warehouse), "--out", str(out)])
 
     assert result.exit_code == 0, result.output
+    assert_no_repr(result.output)
     assert out.read_text().lstrip().lower().startswith("<!doctype html>")
 
 

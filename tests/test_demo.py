@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tests.factories.orgs import generated_store
+from tests.factories.output import assert_no_repr
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -96,6 +97,7 @@ def demo_on_export(tmp_path: Path, objects: tuple[str, ...]) -> tuple[int, Path,
     assert result.exit_code == 0, result.output
     assert f"({accounts} accounts)" in result.output
     assert "(not set)" not in result.output  # every account's type came back from the CRM
+    assert_no_repr(result.output)
     return accounts, warehouse, result.output
 
 
