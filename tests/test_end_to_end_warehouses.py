@@ -15,7 +15,7 @@ from rapport.config import load_settings
 from rapport.warehouse import read_table
 from tests.warehouses import SUPPORTED, use_warehouse
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
 WRITES = (("PATCH", "composite"), ("POST", "jobs/ingest"))
 

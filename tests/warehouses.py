@@ -11,14 +11,7 @@ import pytest
 # SQL and ledger are proven (tests/test_spark_warehouse.py), dbt on Spark is not.
 SUPPORTED = [
     "duckdb",
-    pytest.param(
-        "postgres",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the first run writes back on PostgreSQL; the second, incremental dbt build "
-            "fails: fct_touchpoints (on_schema_change='fail') sees its text columns as changed",
-        ),
-    ),
+    pytest.param("postgres", marks=pytest.mark.postgres),
 ]
 
 
