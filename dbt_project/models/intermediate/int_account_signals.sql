@@ -34,21 +34,52 @@ opportunities as (
             else 0
         end as has_competitor,
         {#- A won deal worth nothing (a free pilot) is not a purchase. -#}
-        opportunities.is_won and coalesce(opportunities.amount, 1) > 0 as is_purchase
+        opportunities.is_won and coalesce(opportunities.amount, 1) > 0 as is_purchase,
+        coalesce(opportunities.stage_name in ({{ sql_values(var('late_stage_names')) }}), false) as is_late_stage,
+        coalesce(
+            {%- for pattern in var('contract_deal_name_patterns') %}
+            {{ 'or ' if not loop.first }}lower(opportunities.opportunity_name) like {{ sql_string(pattern) }}
+            {%- endfor %},
+            false
+        ) as is_contract_deal
     from {{ ref('stg_salesforce__opportunity') }} as opportunities
     where coalesce(opportunities.close_date, cast(opportunities.created_at as date)) <= {{ as_of }}
         or not opportunities.is_closed
+),
+
+purchases as (
+    select
+        account_id,
+        close_date,
+        lag(close_date) over (
+            partition by account_id order by close_date
+        ) as previous_close_date
+    from opportunities
+    where is_purchase
+),
+
+occasions as (
+    {#- A purchase within purchase_merge_days of the previous one is the same
+        occasion (an add-on is not a second date); a reorder weeks later is a
+        second one. -#}
+    select
+        account_id,
+        count(
+            case
+                when previous_close_date is null
+                    or {{ dbt.datediff('previous_close_date', 'close_date', 'day') }}
+                    > {{ var('purchase_merge_days') }}
+                    then 1
+            end
+        ) as purchase_occasions
+    from purchases
+    group by account_id
 ),
 
 deals as (
     select
         account_id,
         count(case when is_purchase then 1 end) as won_deals,
-        {#- Deals won in the same quarter are one purchase (an add-on is not a
-            second date). -#}
-        count(
-            distinct case when is_purchase then {{ dbt.date_trunc('quarter', 'close_date') }} end
-        ) as purchase_occasions,
         count(case when is_purchase and close_date > {{ year_ago }} then 1 end) as won_deals_last_365,
         count(case when is_purchase and close_date > {{ two_years_ago }} then 1 end) as won_deals_last_730,
         count(case when is_closed and not is_won then 1 end) as lost_deals,
@@ -73,6 +104,25 @@ deals as (
                     then 1
             end
         ) as open_renewal_deals,
+        {#- Late-stage deals whose name says a contract is what is being sold
+            (vars: contract_deal_name_patterns), and those with a competitor. -#}
+        count(
+            case
+                when not is_closed and is_late_stage and is_contract_deal then 1
+            end
+        ) as open_contract_deals,
+        count(
+            case
+                when not is_closed and is_late_stage and is_contract_deal
+                    and opportunity_type = {{ sql_string(var('renewal_opportunity_type')) }}
+                    then 1
+            end
+        ) as open_contract_renewal_deals,
+        count(
+            case
+                when not is_closed and is_late_stage and has_competitor = 1 then 1
+            end
+        ) as open_late_stage_competitor_deals,
         count(case when coalesce(close_date, {{ as_of }}) > {{ two_years_ago }} then 1 end) as deals_last_730,
         count(
             case
@@ -240,7 +290,7 @@ select
     accounts.account_name,
     accounts.estimated_annual_wallet,
     coalesce(deals.won_deals, 0) as won_deals,
-    coalesce(deals.purchase_occasions, 0) as purchase_occasions,
+    coalesce(occasions.purchase_occasions, 0) as purchase_occasions,
     coalesce(deals.won_deals_last_365, 0) as won_deals_last_365,
     coalesce(deals.won_deals_last_730, 0) as won_deals_last_730,
     coalesce(deals.lost_deals, 0) as lost_deals,
@@ -249,6 +299,10 @@ select
     coalesce(deals.open_deals, 0) as open_deals,
     coalesce(deals.open_late_stage_deals, 0) as open_late_stage_deals,
     coalesce(deals.open_renewal_deals, 0) as open_renewal_deals,
+    coalesce(deals.open_contract_deals, 0) as open_contract_deals,
+    coalesce(deals.open_contract_renewal_deals, 0) as open_contract_renewal_deals,
+    {{ when_available(has.competitor, 'coalesce(deals.open_late_stage_competitor_deals, 0)') }}
+        as open_late_stage_competitor_deals,
     coalesce(deals.deals_last_730, 0) as deals_last_730,
     {{ when_available(has.competitor, 'coalesce(deals.competitor_deals_last_730, 0)') }} as competitor_deals_last_730,
     {{ when_available(
@@ -318,6 +372,7 @@ select
     {{ as_of }} as as_of_date
 from accounts
 left join deals on accounts.account_id = deals.account_id
+left join occasions on accounts.account_id = occasions.account_id
 left join contracts on accounts.account_id = contracts.account_id
 left join touches on accounts.account_id = touches.account_id
 left join experience on accounts.account_id = experience.account_id
