@@ -273,6 +273,21 @@ deliveries as (
     group by account_id
 ),
 
+breaches as (
+    {#- Expectations broken (int_expectation_breaches), for the next step. -#}
+    select
+        account_id,
+        count(
+            case when expectation = 'be_heard' and violated_on > {{ quarter_ago }} then 1 end
+        ) as unanswered_emails_last_90,
+        count(case when expectation = 'contract_moves' then 1 end) as stalled_contracts,
+        count(
+            case when expectation = 'priority_service' and violated_on > {{ half_year_ago }} then 1 end
+        ) as slow_urgent_cases_last_180
+    from {{ ref('int_expectation_breaches') }}
+    group by account_id
+),
+
 people as (
     select
         account_id,
@@ -349,6 +364,9 @@ select
     coalesce(people.executives_engaged, 0) as executives_engaged,
     coalesce(people.high_influence_contacts, 0) as high_influence_contacts,
     coalesce(people.contacts_on_deals, 0) as contacts_on_deals,
+    coalesce(breaches.unanswered_emails_last_90, 0) as unanswered_emails_last_90,
+    coalesce(breaches.stalled_contracts, 0) as stalled_contracts,
+    coalesce(breaches.slow_urgent_cases_last_180, 0) as slow_urgent_cases_last_180,
     {{ dbt.datediff('touches.last_touch_date', as_of, 'day') }}
         as days_since_last_touch,
     {{ dbt.datediff('touches.last_inbound_date', as_of, 'day') }}
@@ -383,4 +401,5 @@ left join surveys on accounts.account_id = surveys.account_id
 -- warehouse does), so ST11 cannot see the use.
 left join service on accounts.account_id = service.account_id -- noqa: ST11
 left join deliveries on accounts.account_id = deliveries.account_id -- noqa: ST11
+left join breaches on accounts.account_id = breaches.account_id
 left join people on accounts.account_id = people.account_id
