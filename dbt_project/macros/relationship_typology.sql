@@ -78,7 +78,8 @@
     two places. -#}
 {% macro evidence_number(expression) -%}
     case
-        when {{ expression }} = round({{ expression }}, 0)
+        when cast({{ expression }} as {{ dbt.type_numeric() }})
+            = round(cast({{ expression }} as {{ dbt.type_numeric() }}), 0)
             then cast(cast({{ expression }} as {{ rapport_type('int') }}) as {{ dbt.type_string() }})
         else cast(round(cast({{ expression }} as {{ dbt.type_numeric() }}), 2) as {{ dbt.type_string() }})
     end
