@@ -101,16 +101,19 @@ class Org:
             )
         return row["Id"]
 
-    def contract(self, account: str, status: str, start: int, end: int) -> None:
-        self.rows["Contract"].append(
-            record(
-                "800",
-                AccountId=account,
-                Status=status,
-                StartDate=days_ago(start),
-                EndDate=days_ago(end),
-            )
+    def contract(
+        self, account: str, status: str, start: int, end: int, changed_days_ago: int = 1000
+    ) -> str:
+        row = record(
+            "800",
+            AccountId=account,
+            Status=status,
+            StartDate=days_ago(start),
+            EndDate=days_ago(end),
+            created=at(changed_days_ago),
         )
+        self.rows["Contract"].append(row)
+        return row["Id"]
 
     def call(self, account: str, days: int, direction: str, contact: str | None = None) -> None:
         self.rows["Task"].append(
@@ -205,9 +208,42 @@ def build_org() -> tuple[Org, dict[str, str]]:
     ids["engaged"] = engaged = org.account("Engaged SA")
     for days in (60, 200, 350):
         org.deal(engaged, days=days)
-    org.contract(engaged, "Draft", start=-10, end=-375)
+    org.contract(engaged, "Draft", start=-10, end=-375, changed_days_ago=5)
     engaged_contact = org.contact(engaged, "Procurement Manager")
     org.call(engaged, 5, "Inbound", engaged_contact)
+
+    # The same, but the draft has sat untouched for two months: the
+    # contract_moves expectation is broken.
+    ids["stalled"] = stalled = org.account("Stalled SA")
+    for days in (60, 200, 350):
+        org.deal(stalled, days=days)
+    ids["stalled_contract"] = org.contract(
+        stalled, "In Approval Process", start=-10, end=-375, changed_days_ago=60
+    )
+    org.call(stalled, 5, "Inbound", org.contact(stalled, "Procurement Manager"))
+
+    # Two orders six weeks apart, then silence: two purchase occasions, so a
+    # relationship that ended, not a one-night stand.
+    ids["repeat_weeks_apart"] = repeat = org.account("Repeat Weeks Ltd")
+    for days in (400, 358):
+        org.deal(repeat, days=days)
+    org.call(repeat, 300, "Outbound")
+
+    # An order and an add-on five days later: one occasion.
+    ids["add_on"] = add_on = org.account("Add-On Ltd")
+    for days in (400, 395):
+        org.deal(add_on, days=days)
+    org.call(add_on, 300, "Outbound")
+
+    # A shopper: repeat purchases against competitors, a late-stage quote
+    # with a competitor on it and a draft contract the rep put in. Shopping
+    # around, not engagement.
+    ids["shopper"] = shopper = org.account("Shopper BV")
+    for days in (100, 300):
+        org.deal(shopper, days=days, competitor=True)
+    org.deal(shopper, days=-20, closed=False, competitor=True, stage="Proposal/Price Quote")
+    org.contract(shopper, "Draft", start=-10, end=-375, changed_days_ago=5)
+    org.call(shopper, 15, "Inbound", org.contact(shopper, "Buyer"))
 
     ids["married"] = married = org.account("Married plc", created_days_ago=2000)
     for days in (40, 200, 400, 700, 1000):
@@ -272,7 +308,15 @@ def traced(tmp_path_factory):
     write_raw_tables(warehouse, org.rows)
     run_dbt(warehouse, workdir / "dbt-target")
     result = mart(warehouse).set_index("account_id")
-    return {name: result.loc[account_id] for name, account_id in ids.items()}
+    rows = {
+        name: result.loc[account_id]
+        for name, account_id in ids.items()
+        if account_id in result.index
+    }
+    rows["evidence"] = mart(warehouse, "relationship_evidence")
+    rows["violations"] = mart(warehouse, "fct_expectation_violations")
+    rows["ids"] = ids
+    return rows
 
 
 EXPECTED = {
@@ -323,3 +367,67 @@ def test_hand_made_account_gets_expected_type_reasons_and_next_step(traced, acco
 def test_hostage_is_weaker_than_a_happy_marriage(traced):
     assert traced["hostage"]["strength_score"] < traced["married"]["strength_score"]
     assert traced["hostage"]["moments_score"] < 50 < traced["married"]["moments_score"]
+
+
+def test_orders_weeks_apart_are_two_occasions_an_add_on_is_not(traced):
+    assert traced["repeat_weeks_apart"]["relationship_type"] == "ex"
+    assert traced["add_on"]["relationship_type"] == "one_night_stand"
+    evidence = traced["evidence"]
+    occasions = evidence[
+        (evidence["evidence_kind"] == "signal")
+        & (evidence["evidence_name"] == "purchase_occasions")
+    ].set_index("account_id")["signal_value"]
+    assert occasions[traced["ids"]["repeat_weeks_apart"]] == 2
+    assert occasions[traced["ids"]["add_on"]] == 1
+
+
+def test_a_shopper_with_a_quote_against_a_competitor_is_not_engaged(traced):
+    shopper = traced["shopper"]
+    assert shopper["relationship_type"] == "dating"
+    assert "share of deals with a competitor (2 years) 1" in shopper["type_reasons"]
+
+
+def test_evidence_names_the_rule_and_adds_up_to_the_strength(traced):
+    evidence = traced["evidence"]
+    for name, account_id in traced["ids"].items():
+        if name == "stalled_contract":
+            continue
+        row = traced[name]
+        facts = evidence[evidence["account_id"] == account_id]
+        rule = facts[facts["evidence_kind"] == "type_rule"]
+        assert len(rule) == 1, name
+        assert rule["evidence_name"].iloc[0] == row["relationship_type"], name
+        assert rule["detail"].iloc[0] in row["type_reasons"], name
+        strength = facts[facts["evidence_kind"] == "strength"]
+        assert set(strength["evidence_name"]) >= {"engagement", "commitment", "distress"}
+        assert abs(strength["contribution"].sum() - row["strength_score"]) <= 0.15, name
+
+
+def test_the_hostage_loses_strength_for_its_distress(traced):
+    evidence = traced["evidence"]
+    hostage = evidence[evidence["account_id"] == traced["ids"]["hostage"]]
+    distress = hostage[hostage["evidence_name"] == "distress"].iloc[0]
+    assert distress["score"] >= 4
+    assert distress["contribution"] <= -4 * 5
+    contract = hostage[
+        (hostage["evidence_kind"] == "record") & (hostage["evidence_name"] == "contract")
+    ]
+    assert len(contract) == 1
+
+
+def test_broken_expectations_of_the_type_are_violations(traced):
+    violations = traced["violations"]
+    ids = traced["ids"]
+    stalled = violations[violations["account_id"] == ids["stalled"]]
+    assert stalled[["relationship_type", "expectation", "record_id"]].values.tolist() == [
+        ["engaged", "contract_moves", ids["stalled_contract"]]
+    ]
+    assert traced["stalled"]["next_step"].startswith("Unblock the contract")
+    # The fresh draft of the engaged account and the shopper's are not stalled
+    # (and a shopper is not held to an engaged customer's expectations).
+    assert ids["engaged"] not in set(violations["account_id"])
+    assert ids["shopper"] not in set(violations["account_id"])
+    # The hostage's escalations sat open: a married customer expects priority service.
+    hostage = violations[violations["account_id"] == ids["hostage"]]
+    assert set(hostage["expectation"]) == {"priority_service"}
+    assert len(hostage) == 2

@@ -30,6 +30,7 @@ opportunities_as_of as (
     select
         opportunity_id,
         account_id,
+        opportunity_name,
         opportunity_type,
         case when is_closed and close_date > {{ as_of }} then null else stage_name end as stage_name,
         amount,
@@ -53,19 +54,50 @@ opportunities as (
             else 0
         end as has_competitor,
         {#- A won deal worth nothing (a free pilot) is not a purchase. -#}
-        opportunities.is_won and coalesce(opportunities.amount, 1) > 0 as is_purchase
+        opportunities.is_won and coalesce(opportunities.amount, 1) > 0 as is_purchase,
+        coalesce(opportunities.stage_name in ({{ sql_values(var('late_stage_names')) }}), false) as is_late_stage,
+        coalesce(
+            {%- for pattern in var('contract_deal_name_patterns') %}
+            {{ 'or ' if not loop.first }}lower(opportunities.opportunity_name) like {{ sql_string(pattern) }}
+            {%- endfor %},
+            false
+        ) as is_contract_deal
     from opportunities_as_of as opportunities
+),
+
+purchases as (
+    select
+        account_id,
+        close_date,
+        lag(close_date) over (
+            partition by account_id order by close_date
+        ) as previous_close_date
+    from opportunities
+    where is_purchase
+),
+
+occasions as (
+    {#- A purchase within purchase_merge_days of the previous one is the same
+        occasion (an add-on is not a second date); a reorder weeks later is a
+        second one. -#}
+    select
+        account_id,
+        count(
+            case
+                when previous_close_date is null
+                    or {{ dbt.datediff('previous_close_date', 'close_date', 'day') }}
+                    > {{ var('purchase_merge_days') }}
+                    then 1
+            end
+        ) as purchase_occasions
+    from purchases
+    group by account_id
 ),
 
 deals as (
     select
         account_id,
         count(case when is_purchase then 1 end) as won_deals,
-        {#- Deals won in the same quarter are one purchase (an add-on is not a
-            second date). -#}
-        count(
-            distinct case when is_purchase then {{ dbt.date_trunc('quarter', 'close_date') }} end
-        ) as purchase_occasions,
         count(case when is_purchase and close_date > {{ year_ago }} then 1 end) as won_deals_last_365,
         count(case when is_purchase and close_date > {{ two_years_ago }} then 1 end) as won_deals_last_730,
         count(case when is_closed and not is_won then 1 end) as lost_deals,
@@ -90,6 +122,25 @@ deals as (
                     then 1
             end
         ) as open_renewal_deals,
+        {#- Late-stage deals whose name says a contract is what is being sold
+            (vars: contract_deal_name_patterns), and those with a competitor. -#}
+        count(
+            case
+                when not is_closed and is_late_stage and is_contract_deal then 1
+            end
+        ) as open_contract_deals,
+        count(
+            case
+                when not is_closed and is_late_stage and is_contract_deal
+                    and opportunity_type = {{ sql_string(var('renewal_opportunity_type')) }}
+                    then 1
+            end
+        ) as open_contract_renewal_deals,
+        count(
+            case
+                when not is_closed and is_late_stage and has_competitor = 1 then 1
+            end
+        ) as open_late_stage_competitor_deals,
         count(case when coalesce(close_date, {{ as_of }}) > {{ two_years_ago }} then 1 end) as deals_last_730,
         count(
             case
@@ -263,6 +314,21 @@ deliveries as (
     group by account_id
 ),
 
+breaches as (
+    {#- Expectations broken (int_expectation_breaches), for the next step. -#}
+    select
+        account_id,
+        count(
+            case when expectation = 'be_heard' and violated_on > {{ quarter_ago }} then 1 end
+        ) as unanswered_emails_last_90,
+        count(case when expectation = 'contract_moves' then 1 end) as stalled_contracts,
+        count(
+            case when expectation = 'priority_service' and violated_on > {{ half_year_ago }} then 1 end
+        ) as slow_urgent_cases_last_180
+    from {{ ref('int_expectation_breaches') }}
+    group by account_id
+),
+
 people as (
     select
         account_id,
@@ -280,7 +346,7 @@ select
     accounts.account_name,
     accounts.estimated_annual_wallet,
     coalesce(deals.won_deals, 0) as won_deals,
-    coalesce(deals.purchase_occasions, 0) as purchase_occasions,
+    coalesce(occasions.purchase_occasions, 0) as purchase_occasions,
     coalesce(deals.won_deals_last_365, 0) as won_deals_last_365,
     coalesce(deals.won_deals_last_730, 0) as won_deals_last_730,
     coalesce(deals.lost_deals, 0) as lost_deals,
@@ -289,6 +355,10 @@ select
     coalesce(deals.open_deals, 0) as open_deals,
     coalesce(deals.open_late_stage_deals, 0) as open_late_stage_deals,
     coalesce(deals.open_renewal_deals, 0) as open_renewal_deals,
+    coalesce(deals.open_contract_deals, 0) as open_contract_deals,
+    coalesce(deals.open_contract_renewal_deals, 0) as open_contract_renewal_deals,
+    {{ when_available(has.competitor, 'coalesce(deals.open_late_stage_competitor_deals, 0)') }}
+        as open_late_stage_competitor_deals,
     coalesce(deals.deals_last_730, 0) as deals_last_730,
     {{ when_available(has.competitor, 'coalesce(deals.competitor_deals_last_730, 0)') }} as competitor_deals_last_730,
     {{ when_available(
@@ -335,6 +405,9 @@ select
     coalesce(people.executives_engaged, 0) as executives_engaged,
     coalesce(people.high_influence_contacts, 0) as high_influence_contacts,
     coalesce(people.contacts_on_deals, 0) as contacts_on_deals,
+    coalesce(breaches.unanswered_emails_last_90, 0) as unanswered_emails_last_90,
+    coalesce(breaches.stalled_contracts, 0) as stalled_contracts,
+    coalesce(breaches.slow_urgent_cases_last_180, 0) as slow_urgent_cases_last_180,
     {{ dbt.datediff('touches.last_touch_date', as_of, 'day') }}
         as days_since_last_touch,
     {{ dbt.datediff('touches.last_inbound_date', as_of, 'day') }}
@@ -358,6 +431,7 @@ select
     {{ as_of }} as as_of_date
 from accounts
 left join deals on accounts.account_id = deals.account_id
+left join occasions on accounts.account_id = occasions.account_id
 left join contracts on accounts.account_id = contracts.account_id
 left join touches on accounts.account_id = touches.account_id
 left join experience on accounts.account_id = experience.account_id
@@ -368,4 +442,5 @@ left join surveys on accounts.account_id = surveys.account_id
 -- warehouse does), so ST11 cannot see the use.
 left join service on accounts.account_id = service.account_id -- noqa: ST11
 left join deliveries on accounts.account_id = deliveries.account_id -- noqa: ST11
+left join breaches on accounts.account_id = breaches.account_id
 left join people on accounts.account_id = people.account_id

@@ -3,7 +3,8 @@
     sums it per account.
 
     delight: a promoter score, an urgent case solved quickly.
-    miss:    a lukewarm detractor score, a late delivery, a deal lost to a competitor.
+    miss:    a lukewarm detractor score, a late delivery, a deal lost to a
+             competitor, a broken expectation (vars breach_moments).
     enrage:  a strong detractor score, an escalated or urgent case left open too long.
     (Score bands, priorities and durations: vars survey_score_bands,
     urgent_case_priorities, quick_case_resolution_hours, slow_case_days.)
@@ -138,8 +139,32 @@ competitor_losses as (
         )
 ),
 
+broken_expectations as (
+    {#- Broken expectations that are moments (vars breach_moments): a
+        contract left to stall is a miss. A slow urgent case already is an
+        enrage moment above; an email without a logged reply is not one by
+        default, as replies often go by phone or outside the CRM. -#}
+    select
+        record_id as source_id,
+        source_object,
+        account_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(violated_on as {{ rapport_type('timestamp') }}) as occurred_at,
+        'miss' as moment_type,
+        case expectation
+            when 'be_heard' then 'Email from the customer left unanswered'
+            when 'contract_moves' then 'Contract draft or approval stalled'
+            else 'Urgent case left open'
+        end as cause
+    from {{ ref('int_expectation_breaches') }}
+    where expectation in ({{ sql_values(var('breach_moments')) }})
+),
+
 moments as (
-    {%- for branch in ['case_moments', 'survey_moments', 'delivery_moments', 'competitor_losses'] %}
+    {%- set branches = [
+        'case_moments', 'survey_moments', 'delivery_moments', 'competitor_losses', 'broken_expectations',
+    ] %}
+    {%- for branch in branches %}
     {{ 'union all' if not loop.first }}
     select {{ moment_columns | join(', ') }} from {{ branch }}
     {%- endfor %}
