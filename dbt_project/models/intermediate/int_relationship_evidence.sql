@@ -144,7 +144,9 @@ contract_records as (
         1 as record_priority,
         cast(null as {{ rapport_type('float') }}) as record_weight
     from {{ ref('stg_salesforce__contract') }}
-    where status not in ({{ sql_values(var('contract_statuses').ended) }})
+    {#- A contract created after the as-of date did not exist yet. #}
+    where cast(created_at as date) <= {{ as_of }}
+        and status not in ({{ sql_values(var('contract_statuses').ended) }})
         and coalesce(end_date, {{ as_of }}) >= {{ as_of }}
 ),
 
@@ -154,13 +156,15 @@ competitor_records as (
         opportunities.opportunity_id as record_id,
         {{ dbt.concat([
             "'Deal with a competitor: '", "coalesce(opportunities.opportunity_name, '')",
-            "' ('", "opportunities.stage_name", "')'",
+            "' ('", "case when opportunities.close_date > " ~ as_of ~ " then 'open' else opportunities.stage_name end", "')'",
         ]) }} as detail,
         coalesce(opportunities.close_date, cast(opportunities.created_at as date)) as record_date,
         2 as record_priority,
         cast(null as {{ rapport_type('float') }}) as record_weight
     from {{ ref('stg_salesforce__opportunity') }} as opportunities
-    where coalesce(opportunities.close_date, {{ as_of }}) > {{ dbt.dateadd('day', -730, as_of) }}
+    {#- As the deal stood on the as-of date: created by then; a later close is not known yet. #}
+    where cast(opportunities.created_at as date) <= {{ as_of }}
+        and coalesce(opportunities.close_date, {{ as_of }}) > {{ dbt.dateadd('day', -730, as_of) }}
         and exists (
             select competitors.opportunity_id
             from {{ ref('stg_salesforce__opportunity_competitor') }} as competitors
