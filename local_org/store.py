@@ -36,6 +36,7 @@ from local_org.soql import (
     compile_soql,
     quote_ident,
 )
+from local_org.store_updates import apply_updates
 from local_org.values import (
     SYSTEM_DATETIMES,
     RecordError,
@@ -271,7 +272,7 @@ class OrgStore:
             with self._cursor() as cursor:
                 cursor.execute("BEGIN TRANSACTION")
                 try:
-                    _apply_updates(
+                    apply_updates(
                         cursor, [p for p in prepared if not isinstance(p, RecordError)], stamp
                     )
                     cursor.execute("COMMIT")
@@ -562,67 +563,6 @@ class OrgStore:
                 self._id_sequences[spec.name] = int(digits) if digits.isdigit() else 0
             self._id_sequences[spec.name] += 1
             return make_id(spec.key_prefix, self._id_sequences[spec.name], pod=_GENERATED_POD)
-
-
-def _apply_updates(
-    cursor: duckdb.DuckDBPyConnection,
-    prepared: Sequence[tuple[ObjectSpec, str, dict[str, Any]]],
-    stamp: datetime,
-) -> None:
-    """Apply updates in one UPDATE per object and set of fields.
-
-    A record named twice keeps the one-by-one path, where the later update wins.
-    """
-    ids = [(spec.name, record_id) for spec, record_id, _ in prepared]
-    if len(set(ids)) != len(ids) or len(prepared) < _BATCH_UPDATE_MIN:
-        for item in prepared:
-            _apply_update(cursor, *item, stamp)
-        return
-    groups: dict[tuple[str, tuple[str, ...]], list[tuple[ObjectSpec, str, dict[str, Any]]]] = {}
-    for item in prepared:
-        groups.setdefault((item[0].name, tuple(item[2])), []).append(item)
-    for (_, names), items in groups.items():
-        spec = items[0][0]
-        try:
-            columns = {"Id": pa.array([rid for _, rid, _ in items], pa.string())}
-            for n, name in enumerate(names):
-                columns[f"v{n}"] = pa.array([values[name] for _, _, values in items])
-            table = pa.table(columns)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: one by one
-            for item in items:
-                _apply_update(cursor, *item, stamp)
-            continue
-        view = f"updates_{uuid.uuid4().hex}"
-        assignments = [f"{quote_ident(name)} = {view}.v{n}" for n, name in enumerate(names)]
-        assignments += ['"LastModifiedDate" = ?', '"SystemModstamp" = ?']
-        cursor.register(view, table)
-        try:
-            cursor.execute(
-                f"UPDATE {quote_ident(spec.name)} SET {', '.join(assignments)} "
-                f'FROM {view} WHERE {quote_ident(spec.name)}."Id" = {view}."Id"',
-                [stamp, stamp],
-            )
-        finally:
-            cursor.unregister(view)
-
-
-# Below this many updates the per-record statements are as quick.
-_BATCH_UPDATE_MIN = 20
-
-
-def _apply_update(
-    cursor: duckdb.DuckDBPyConnection,
-    spec: ObjectSpec,
-    record_id: str,
-    values: dict[str, Any],
-    stamp: datetime,
-) -> None:
-    assignments = [f"{quote_ident(name)} = ?" for name in values]
-    assignments += ['"LastModifiedDate" = ?', '"SystemModstamp" = ?']
-    cursor.execute(
-        f'UPDATE {quote_ident(spec.name)} SET {", ".join(assignments)} WHERE "Id" = ?',
-        [*values.values(), stamp, stamp, record_id],
-    )
 
 
 def _connect(path: Path | None) -> duckdb.DuckDBPyConnection:

@@ -27,6 +27,8 @@ CATEGORIES = {RapportError, ConfigurationError, GateFailure, SignInError, RunLoc
 # Each project error and the exit code a scheduler should see for it. A new
 # error class must be added here: the test below fails until it is.
 INTENDED = {
+    "rapport.warehouse.backends.MissingDriver": CONFIG_ERROR,
+    "rapport.warehouse.remote.UnsupportedStage": CONFIG_ERROR,
     "connectors.salesforce.api.client.SalesforceConfigError": CONFIG_ERROR,
     "connectors.salesforce.api.client.SalesforceSignInError": SIGN_IN_FAILED,
     "connectors.salesforce.api.client.SalesforceApiError": UNEXPECTED,

@@ -36,8 +36,16 @@ def test_install_fields_creates_the_permission_sets_and_assigns_the_integration_
     }
     assert set(sets) == {READ_ONLY.name, INTEGRATION.name}
     assert sets[INTEGRATION.name]["Label"] == "Rapport Integration"
-    assert grants(env.sf, sets[READ_ONLY.name]["Id"]) == dict.fromkeys(every_field, (True, False))
-    assert grants(env.sf, sets[INTEGRATION.name]["Id"]) == dict.fromkeys(every_field, (True, True))
+    # Users read Rapport's fields and the integration edits them, except a
+    # field the reps own (their view of the relationship): they edit, it reads.
+    rep_owned = {f.full_name: f.rep_owned for f in rapport_fields()}
+    assert any(rep_owned.values())
+    assert grants(env.sf, sets[READ_ONLY.name]["Id"]) == {
+        name: (True, owned) for name, owned in rep_owned.items()
+    }
+    assert grants(env.sf, sets[INTEGRATION.name]["Id"]) == {
+        name: (True, not owned) for name, owned in rep_owned.items()
+    }
     user_id = running_user_id(env.sf)
     assignments = tooling(
         env.sf,
