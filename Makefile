@@ -15,9 +15,10 @@ test: $(STAMP) system-packages
 	$(BIN)/pytest
 
 # The quick loop while editing: no flow runs, dbt builds, PostgreSQL or Chromium
-# (markers in pyproject.toml). `make test` still runs everything.
+# (markers in pyproject.toml), spread over two workers (pytest-xdist): 81 s here,
+# against 134 s on one. `make test` still runs everything, in one process.
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow and not postgres and not browser"
+	$(BIN)/pytest -n 2 -m "not slow and not postgres and not browser"
 
 system-packages:
 	./scripts/ensure-system-packages.sh
