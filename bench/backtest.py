@@ -40,7 +40,8 @@ def main() -> None:
     from rapport.backtest import run_backtest
     from rapport.backtest.results import print_run, store
     from rapport.config import load_settings
-    from rapport.demo import environment, local_org_env
+    from rapport.demo import local_org_env
+    from rapport.environment import scoped_environ
 
     console = Console()
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -54,7 +55,7 @@ def main() -> None:
         warehouse = workdir / "warehouse" / "rapport.duckdb"
         with (
             LocalOrg.start(org_store, state_dir=workdir / "local-org") as org,
-            environment(
+            scoped_environ(
                 local_org_env(org.info, warehouse, workdir / "state")
                 | {
                     "RAPPORT_AS_OF_DATE": today.date().isoformat(),

@@ -47,7 +47,8 @@ def run_pipeline(accounts: int, seed: int, workdir: Path, orphan_share: float | 
     from local_org.server import LocalOrg
     from local_org.store import OrgStore
     from rapport.config import load_settings
-    from rapport.demo import environment, local_org_env
+    from rapport.demo import local_org_env
+    from rapport.environment import scoped_environ
     from rapport.warehouse import read_table
 
     as_of = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -59,7 +60,7 @@ def run_pipeline(accounts: int, seed: int, workdir: Path, orphan_share: float | 
     warehouse = workdir / "warehouse" / "rapport.duckdb"
     with (
         LocalOrg.start(store, state_dir=workdir / "local-org") as org,
-        environment(
+        scoped_environ(
             local_org_env(org.info, warehouse, workdir / "state")
             | {
                 "RAPPORT_AS_OF_DATE": as_of.date().isoformat(),

@@ -8,12 +8,9 @@ back from the org through simple-salesforce to prove they arrived.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from connectors.salesforce.api.client import connect
 from local_org.server import LocalOrg, LocalOrgInfo
 from local_org.store import OrgStore
 from rapport.config import load_settings
+from rapport.environment import scoped_environ
 
 
 @dataclass(frozen=True)
@@ -93,20 +91,6 @@ def local_org_env(info: LocalOrgInfo, warehouse: Path, state_dir: Path) -> dict[
     }
 
 
-@contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def crm_type_distribution() -> Counter[str]:
     """Read Relationship_Type__c back from the org, through the API."""
     sf = connect(load_settings().salesforce)
@@ -134,7 +118,7 @@ def run_demo(
     reset_demo_warehouse(warehouse, state_dir)
     with (
         LocalOrg.start(store, state_dir=state_dir / "local-org") as org,
-        environment(local_org_env(org.info, warehouse.resolve(), state_dir.resolve())),
+        scoped_environ(local_org_env(org.info, warehouse.resolve(), state_dir.resolve())),
     ):
         relationship_intelligence(full_refresh=True)
         distribution = crm_type_distribution()

@@ -218,7 +218,7 @@ def test_dlt_loads_through_its_destination(guarded, tmp_path):
 def test_dbt_connects_with_its_environment(guarded, tmp_path):
     from dbt.cli.main import dbtRunner
 
-    from rapport.demo import environment
+    from rapport.environment import scoped_environ
     from rapport.warehouse import DBT_PROJECT_DIR
 
     args = [
@@ -231,5 +231,5 @@ def test_dbt_connects_with_its_environment(guarded, tmp_path):
         "--log-path",
         str(tmp_path),
     ]
-    with environment(dbt_env(guarded)):
+    with scoped_environ(dbt_env(guarded)):
         assert dbtRunner().invoke(args).success

@@ -9,7 +9,7 @@ import pytest
 from connectors.salesforce.extract.load import load_salesforce, open_client
 from local_org.server import LocalOrg
 from rapport.config import Settings
-from rapport.demo import environment
+from rapport.environment import scoped_environ
 from rapport.warehouse import dbt_env, read_table
 from tests.factories.dbt import run_dbt
 from tests.factories.orgs import generated_store
@@ -52,7 +52,7 @@ def both_warehouses(tmp_path_factory, postgres_url):
         for name, warehouse in targets.items():
             settings = settings_for(org, warehouse, workdir / f"state-{name}")
             load_salesforce(open_client(settings), settings, full_refresh=True)
-            with environment(dbt_env(settings.warehouse)):
+            with scoped_environ(dbt_env(settings.warehouse)):
                 run_dbt(
                     workdir / "rapport.duckdb", workdir / f"target-{name}"
                 ) if name == "duckdb" else run_dbt_postgres(workdir)

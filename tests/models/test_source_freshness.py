@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from dbt.cli.main import dbtRunner
 
-from rapport.demo import environment
+from rapport.environment import scoped_environ
 from rapport.warehouse import DBT_PROJECT_DIR
 from tests.factories.dbt import write_raw_tables
 
@@ -37,7 +37,7 @@ def source_freshness(
     ]
     if select:
         args += ["--select", select]
-    with environment({"RAPPORT_DUCKDB_PATH": str(warehouse), "RAPPORT_TARGET": "duckdb"}):
+    with scoped_environ({"RAPPORT_DUCKDB_PATH": str(warehouse), "RAPPORT_TARGET": "duckdb"}):
         result = dbtRunner().invoke(args)
     results = json.loads((target / "sources.json").read_text())["results"]
     return result.success, {r["unique_id"].split(".")[-1]: r for r in results}
