@@ -32,41 +32,21 @@ def main() -> None:
     args = parser.parse_args()
     prefect_defaults.apply()
 
-    from flows.relationship_intelligence import relationship_intelligence
-    from local_org.generator import generate_org
-    from local_org.schema import standard_objects
-    from local_org.server import LocalOrg
-    from local_org.store import OrgStore
+    from bench.pipeline import dry_run_on_generated_org
     from rapport.backtest import run_backtest
     from rapport.backtest.results import print_run, store
     from rapport.config import load_settings
-    from rapport.demo import local_org_env
-    from rapport.environment import scoped_environ
 
     console = Console()
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     cut = (today - timedelta(days=365 * CUT_YEARS_BEFORE_TODAY)).date()
-    generated = generate_org(accounts=args.accounts, seed=args.seed, as_of=today)
-    org_store = OrgStore.create(standard_objects())
-    for object_name, records in generated.records.items():
-        org_store.insert(object_name, records)
-    with tempfile.TemporaryDirectory(prefix="rapport-backtest-") as tmp:
-        workdir = Path(tmp)
-        warehouse = workdir / "warehouse" / "rapport.duckdb"
-        with (
-            LocalOrg.start(org_store, state_dir=workdir / "local-org") as org,
-            scoped_environ(
-                local_org_env(org.info, warehouse, workdir / "state")
-                | {
-                    "RAPPORT_AS_OF_DATE": today.date().isoformat(),
-                    "RAPPORT_CONFIG": str(workdir / "none.yml"),
-                }
-            ),
-        ):
-            relationship_intelligence(full_refresh=True, dry_run=True)
-            settings = load_settings()
-            run = run_backtest(settings, cut, args.horizon_days)
-            rows = store(settings.warehouse, settings.warehouse.audit_schema, run)
+    with (
+        tempfile.TemporaryDirectory(prefix="rapport-backtest-") as tmp,
+        dry_run_on_generated_org(args.accounts, args.seed, today, Path(tmp)),
+    ):
+        settings = load_settings()
+        run = run_backtest(settings, cut, args.horizon_days)
+        rows = store(settings.warehouse, settings.warehouse.audit_schema, run)
     console.print(f"Org of {args.accounts} accounts, seed {args.seed}, cut {cut}")
     print_run(run, console)
     if run.bgnbd_params is not None:

@@ -41,34 +41,13 @@ HEALTHY_GROUPS = ("married", "partner", "steady")
 
 def run_pipeline(accounts: int, seed: int, workdir: Path, orphan_share: float | None = None):
     """Return (labels, mart dataframe) after a full dry run against a generated org."""
-    from flows.relationship_intelligence import relationship_intelligence
-    from local_org.generator import generate_org
-    from local_org.schema import standard_objects
-    from local_org.server import LocalOrg
-    from local_org.store import OrgStore
+    from bench.pipeline import dry_run_on_generated_org
     from rapport.config import load_settings
-    from rapport.demo import local_org_env
-    from rapport.environment import scoped_environ
     from rapport.warehouse import read_table
 
     as_of = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     orphans = {} if orphan_share is None else {"orphan_share": orphan_share}
-    generated = generate_org(accounts=accounts, seed=seed, as_of=as_of, **orphans)
-    store = OrgStore.create(standard_objects())
-    for object_name, records in generated.records.items():
-        store.insert(object_name, records)
-    warehouse = workdir / "warehouse" / "rapport.duckdb"
-    with (
-        LocalOrg.start(store, state_dir=workdir / "local-org") as org,
-        scoped_environ(
-            local_org_env(org.info, warehouse, workdir / "state")
-            | {
-                "RAPPORT_AS_OF_DATE": as_of.date().isoformat(),
-                "RAPPORT_CONFIG": str(workdir / "none.yml"),
-            }
-        ),
-    ):
-        relationship_intelligence(full_refresh=True, dry_run=True)
+    with dry_run_on_generated_org(accounts, seed, as_of, workdir, **orphans) as generated:
         settings = load_settings()
         mart = read_table(
             settings.warehouse, settings.warehouse.marts_schema, "account_relationship"
