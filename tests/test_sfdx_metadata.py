@@ -23,6 +23,7 @@ from connectors.salesforce.writeback.rapport_fields import (
     FieldDefinition,
     rapport_fields,
 )
+from local_org.metadata_soap import FILTER_OPERATIONS
 from rapport.config import PROJECT_ROOT
 
 NS = {"md": METADATA_NAMESPACE}
@@ -42,21 +43,6 @@ ROOT_TAGS = {
     ".reportFolder-meta.xml": "ReportFolder",
     ".flexipage-meta.xml": "FlexiPage",
     ".js-meta.xml": "LightningComponentBundle",
-}
-# ListView filter operations the Metadata API accepts (FilterOperation).
-LIST_VIEW_OPERATIONS = {
-    "equals",
-    "notEqual",
-    "lessThan",
-    "greaterThan",
-    "lessOrEqual",
-    "greaterOrEqual",
-    "contains",
-    "notContain",
-    "startsWith",
-    "includes",
-    "excludes",
-    "within",
 }
 
 
@@ -130,7 +116,7 @@ def test_list_views_use_only_rapport_fields_valid_operations_and_picklist_values
         assert set(custom(texts(root, "md:columns"))) <= set(fields), path.name
         for field_name, operation, value in filters(root):
             assert field_name in fields, f"{path.name}: {field_name}"
-            assert operation in LIST_VIEW_OPERATIONS, f"{path.name}: {operation}"
+            assert operation in FILTER_OPERATIONS, f"{path.name}: {operation}"
             definition = fields[field_name]
             if definition.picklist_values and value is not None:
                 assert set(value.split(",")) <= set(definition.picklist_values), path.name
