@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.org_process import serve_in_child
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TARGET_PEAK_RSS_MB = 1024
@@ -85,18 +87,15 @@ class RssSampler:
 
 
 def start_org(rows: int, seed: int, workdir: Path) -> tuple[subprocess.Popen, dict]:
-    org = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--rows", str(rows), "--seed", str(seed),
-         "--state-dir", str(workdir / "local-org")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    assert org.stdout is not None
-    line = org.stdout.readline()
-    if not line:
-        org.wait()
-        raise RuntimeError("the local org process stopped before serving")
-    return org, json.loads(line)
+    return serve_in_child(
+        __file__,
+        "--rows",
+        str(rows),
+        "--seed",
+        str(seed),
+        "--state-dir",
+        str(workdir / "local-org"),
+    )
 
 
 def settings_for(info: dict, workdir: Path):

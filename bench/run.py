@@ -35,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.measure import Recorder, recording
+from bench.org_process import serve_in_child
 from bench.report import markdown
 
 SIZES = {"S": 1_000, "M": 20_000, "L": 200_000}
@@ -66,18 +67,12 @@ def serve(accounts: int, seed: int, state_dir: Path, stats: Path) -> None:
 
 def start_org(accounts: int, seed: int, workdir: Path) -> tuple[subprocess.Popen, dict, dict]:
     stats = workdir / "generation.json"
-    org = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--accounts", str(accounts), "--seed", str(seed),
-         "--state-dir", str(workdir / "local-org"), "--stats", str(stats)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    assert org.stdout is not None
-    line = org.stdout.readline()
-    if not line:
-        org.wait()
-        raise RuntimeError("the local org process stopped before serving")
-    return org, json.loads(line), json.loads(stats.read_text())
+    org, info = serve_in_child(
+        __file__,
+        *("--accounts", str(accounts), "--seed", str(seed)),
+        *("--state-dir", str(workdir / "local-org"), "--stats", str(stats)),
+    )
+    return org, info, json.loads(stats.read_text())
 
 
 def object_counts(sf, settings) -> dict[str, int]:
