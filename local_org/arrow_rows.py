@@ -91,7 +91,7 @@ def arrow_from_table(spec: ObjectSpec, table: pa.Table, next_id: NextId) -> pa.T
         column = table.column(name)
         try:
             column = column.cast(arrow_type(field))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        except pa.ArrowException as error:  # ArrowInvalid, or a cast Arrow has no kernel for
             raise ValueError(f"{spec.name}: column {name}: {error}") from None
         if field.type in ID_TYPES and pc.any(pc.equal(pc.utf8_length(column), 15)).as_py():
             column = pa.chunked_array(
