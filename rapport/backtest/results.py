@@ -82,6 +82,14 @@ def print_run(run: BacktestRun, console: Console) -> None:
             str(score.accounts),
         )
     console.print(scores)
+    if tables.differences:
+        console.print(
+            "Strength minus BG/NBD (95% interval, DeLong): "
+            + "; ".join(
+                f"{row.label} {row.difference:+.3f} ({row.low:+.3f} to {row.high:+.3f})"
+                for row in tables.differences
+            )
+        )
 
     lines = [
         f"{row.label.lower()}: {_pct(row.share_left_or_lapsed)} left or lapsed "

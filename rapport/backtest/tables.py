@@ -20,6 +20,10 @@ MODELS = (
     ("rapport", "Rapport strength_score"),
     ("bgnbd", "BG/NBD expected purchases"),
 )
+DIFFERENCES = (
+    ("auc_bought_again", "bought again"),
+    ("auc_lapsed_or_silent", "lapsed or went silent"),
+)
 HOSTAGE_GROUPS = (("hostage", "Hostages"), ("healthy_married", "Healthy married"))
 
 
@@ -40,6 +44,22 @@ class ScoreRow:
 
 
 @dataclass(frozen=True)
+class DifferenceRow:
+    figure: str
+    label: str
+    difference: float
+    standard_error: float
+
+    @property
+    def low(self) -> float:
+        return self.difference - 1.96 * self.standard_error
+
+    @property
+    def high(self) -> float:
+        return self.difference + 1.96 * self.standard_error
+
+
+@dataclass(frozen=True)
 class HostageRow:
     group: str
     label: str
@@ -53,6 +73,7 @@ class BacktestTables:
     to_types: list[str]  # columns of the transition matrix
     transitions: dict[str, dict[str, int]]  # type at cut -> type at horizon -> accounts
     scores: list[ScoreRow]
+    differences: list[DifferenceRow]  # strength's AUC minus the baseline's, with its error
     hostages: list[HostageRow]
 
 
@@ -104,6 +125,18 @@ def arrange(figures: pd.DataFrame) -> BacktestTables:
         if (model, "auc_bought_again") in aucs.index
     ]
 
+    compared = figures[figures["model"] == "rapport_vs_bgnbd"].set_index("figure")["value"]
+    differences = [
+        DifferenceRow(
+            figure,
+            label,
+            float(compared[f"{figure}_difference"]),
+            float(compared[f"{figure}_difference_se"]),
+        )
+        for figure, label in DIFFERENCES
+        if f"{figure}_difference" in compared.index and f"{figure}_difference_se" in compared.index
+    ]
+
     left = rapport[rapport["figure"] == "share_left_or_lapsed"].set_index("type_at_cut")
     hostages = [
         HostageRow(
@@ -115,4 +148,4 @@ def arrange(figures: pd.DataFrame) -> BacktestTables:
         for group, label in HOSTAGE_GROUPS
         if group in left.index
     ]
-    return BacktestTables(types, to_types, transitions, scores, hostages)
+    return BacktestTables(types, to_types, transitions, scores, differences, hostages)

@@ -115,9 +115,10 @@ def test_backtest_on_a_generated_org_prints_stores_and_strength_beats_bgnbd(pipe
     accounts = read_table(warehouse, "rapport_staging", "stg_salesforce__account")
     deals = read_table(warehouse, "rapport_staging", "stg_salesforce__opportunity")
     first = min(
-        pd.to_datetime(accounts["created_at"]).min(), pd.to_datetime(deals["close_date"]).min()
+        pd.to_datetime(accounts["created_at"], utc=True).min().date(),
+        pd.to_datetime(deals["close_date"]).min().date(),
     )
-    assert first.date() <= CUT - timedelta(days=2 * 365)
+    assert first <= CUT - timedelta(days=2 * 365)
     assert CUT + timedelta(days=HORIZON_DAYS) <= TODAY
 
     result = runner.invoke(

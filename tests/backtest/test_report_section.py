@@ -135,6 +135,10 @@ def test_the_section_shows_the_latest_run_figure_for_figure(warehouse, tmp_path)
     assert scores["bgnbd"][1] == f"{baseline_auc:.3f}"
     assert scores["rapport"][3] == str(len(customers))
 
+    # The paired comparison: the difference is strength's AUC minus the baseline's.
+    compared = section.find(data_difference="auc_bought_again").text
+    assert f"{strength_auc - baseline_auc:+.3f} (95% interval" in compared
+
     hostages = cells(section.find("table", data_table="backtest-hostages"), "data-group")
     # Account 3 is a hostage that lapsed and left; account 2 stayed.
     assert hostages["hostage"][1:] == ["50%", "2"]
