@@ -418,25 +418,55 @@ def backtest(
         typer.Option(
             "--as-of",
             formats=["%Y-%m-%d"],
-            help="The cut (YYYY-MM-DD): the models are replayed as they would have run that day.",
+            help=(
+                "The cut (YYYY-MM-DD): the models see only what was dated on or before it, "
+                "as if the pipeline had run that day."
+            ),
         ),
     ],
     horizon_days: Annotated[
         int,
-        typer.Option(help="Days after the cut over which outcomes are counted.", min=30),
+        typer.Option(
+            help=(
+                "Days after the cut over which outcomes are counted; the cut plus the horizon "
+                "must be in the past."
+            ),
+            min=30,
+        ),
     ] = 365,
 ) -> None:
-    """Backtest the typology: replay the models as of a past date and see what accounts did next.
+    """Backtest the typology: replay the models at a past date and grade them on what happened next.
 
-    Rebuilds the marts with dbt var as_of_date = the cut (and = cut + horizon)
-    into the schemas rapport_backtest and rapport_backtest_horizon, from the
-    warehouse as it is (no extract). Prints, per type at the cut, the share
-    that bought again, renewed, let a contract lapse and went silent, the
-    transition matrix to the type at the horizon, the ROC AUC of
-    strength_score against a BG/NBD baseline (expected purchases over the
-    horizon, fitted on purchases up to the cut), and how hostages fared
-    against healthy married accounts. Appends every figure to
-    rapport_audit.backtest_results; the HTML report shows the latest run.
+    [bold]The cut.[/bold] --as-of is a past date. The dbt models are rebuilt with
+    the var as_of_date set to it, so every mart is what Rapport would have said
+    that day: records dated after the cut change nothing. They are rebuilt a
+    second time as of the cut plus --horizon-days, for the type each account
+    had by then.
+
+    [bold]No new extract.[/bold] The backtest reads the warehouse as the last run
+    left it (the staged CRM records); it does not call Salesforce. Run the
+    pipeline first (`rapport run` or `rapport demo`). The live marts and the
+    write-back are not touched.
+
+    [bold]What it measures[/bold], over the horizon, per account: bought again (a
+    won deal worth something), renewed (a contract started or a renewal won),
+    lapsed (a contract ended with none covering the horizon's end), went silent
+    (no inbound touch), and its type at the horizon. Printed: per type at the
+    cut, the accounts and the share of each outcome; the transition matrix to
+    the type at the horizon; the ROC AUC of strength_score for "bought again"
+    and for "lapsed or went silent", next to a BG/NBD baseline fitted on
+    purchases up to the cut (expected purchases over the horizon), over the
+    accounts that had bought before the cut; and the share of hostages at the
+    cut that left or lapsed, against healthy married accounts.
+
+    [bold]Written where.[/bold] The replayed marts go to the schemas
+    rapport_backtest and rapport_backtest_horizon (with their _intermediate
+    schemas), replaced on every backtest. Every figure is appended to
+    rapport_audit.backtest_results, one row per run and figure (run_id,
+    cut_date, horizon_days, model, figure, type_at_cut, type_at_horizon,
+    value, accounts, computed_at); `rapport report` shows the latest run.
+
+    Example: rapport backtest --as-of 2024-06-30 --horizon-days 180
     """
     with _holding_warehouse("backtest"):
         from rapport.backtest import run_backtest

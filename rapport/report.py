@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from rapport import report_evidence as evidence
 from rapport import report_figures as figures
 from rapport.config import Settings, WarehouseSettings
+from rapport.report_backtest import BacktestSection, latest_backtest
 from rapport.report_data import Marts, ReportError, load_marts, warehouse_settings
 from rapport.report_svg import box_plot, column_chart, horizontal_bars, meter, sankey, stacked_bars
 
@@ -50,6 +51,7 @@ def write_report(
         org_name=org_name or _org_name(settings_or_warehouse),
         source=_source_label(warehouse),
         schema=warehouse.marts_schema,
+        backtest=latest_backtest(warehouse),
     )
     target = Path(out_path)
     if target.is_dir():
@@ -65,6 +67,7 @@ def render_report(
     source: str = "warehouse",
     schema: str = "rapport",
     generated_at: datetime | None = None,
+    backtest: BacktestSection | None = None,
 ) -> str:
     """The report's HTML from marts already read: for callers that hold them (flow artifacts, tests)."""
     styles = figures.type_styles(marts)
@@ -91,6 +94,7 @@ def render_report(
         "reasons": reasons,
         "violations": evidence.violations_by_type(marts, styles),
         "missing_tables": marts.missing_tables,
+        "backtest": backtest,
         "source": source,
         "schema": schema,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rapport.backtest.metrics import roc_auc
+from rapport.backtest.metrics import auc_difference, roc_auc
 
 COLUMNS = ["model", "figure", "type_at_cut", "type_at_horizon", "value", "accounts"]
 OUTCOMES = ("bought_again", "renewed", "lapsed", "went_silent")
@@ -60,6 +60,25 @@ def auc_rows(model: str, scores: pd.Series, joined: pd.DataFrame) -> list[dict]:
     ]
 
 
+def difference_rows(strength: pd.Series, baseline: pd.Series, joined: pd.DataFrame) -> list[dict]:
+    """Strength's AUC minus the baseline's on the accounts both score, with DeLong's
+    standard error: whether a gap between the two is more than the sample's noise."""
+    known = strength.notna() & baseline.notna()
+    left = joined["lapsed"] | joined["went_silent"]
+    rows = []
+    for figure, a, b, outcome in (
+        ("auc_bought_again", strength, baseline, joined["bought_again"]),
+        ("auc_lapsed_or_silent", -strength, -baseline, left),
+    ):
+        compared = auc_difference(a[known], b[known], outcome[known])
+        if compared is None:
+            continue
+        model = "rapport_vs_bgnbd"
+        rows.append(_row(model, f"{figure}_difference", compared.difference, known.sum()))
+        rows.append(_row(model, f"{figure}_difference_se", compared.standard_error, known.sum()))
+    return rows
+
+
 def hostage_rows(joined: pd.DataFrame) -> list[dict]:
     """Hostages at the cut against healthy married accounts: the share that
     left (an ex at the horizon) or let a contract lapse."""
@@ -84,6 +103,9 @@ def all_figures(
     rows = per_type(joined, type_order)
     rows += auc_rows("rapport", customers["strength_score"].astype(float), customers)
     rows += auc_rows("bgnbd", bgnbd.astype(float), customers)
+    rows += difference_rows(
+        customers["strength_score"].astype(float), bgnbd.astype(float), customers
+    )
     rows += hostage_rows(joined)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["value"] = frame["value"].astype(float).replace({np.nan: None})

@@ -17,6 +17,7 @@ import pandas as pd
 
 from rapport.config import WarehouseSettings
 from rapport.environment import scoped_environ
+from rapport.errors import RapportError
 from rapport.warehouse import DBT_PROJECT_DIR, dbt_env, read_table
 
 BACKTEST_SCHEMA = "rapport_backtest"
@@ -25,8 +26,10 @@ BACKTEST_SCHEMA = "rapport_backtest"
 SELECTION = ["+account_relationship"]
 
 
-class ReplayError(RuntimeError):
+class ReplayError(RapportError, RuntimeError):
     """dbt could not rebuild the models as of the cut."""
+
+    hint = "The message names the failing model; run again with --debug for dbt's traceback."
 
 
 def replay_marts(

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rapport.backtest.run import BacktestRun
+from rapport.backtest.tables import OUTCOME_COLUMNS, arrange
 from rapport.config import WarehouseSettings
 from rapport.warehouse import open_warehouse
 
@@ -43,73 +44,56 @@ def store(warehouse: WarehouseSettings, schema: str, run: BacktestRun) -> int:
 
 
 def _pct(value) -> str:
-    return "-" if value is None or pd.isna(value) else f"{100 * value:.0f}%"
+    return "-" if value is None else f"{100 * value:.0f}%"
 
 
 def _num(value) -> str:
-    return "-" if value is None or pd.isna(value) else f"{value:.3f}"
+    return "-" if value is None else f"{value:.3f}"
 
 
 def print_run(run: BacktestRun, console: Console) -> None:
     """Per type: accounts and outcome shares, the transition matrix, the AUCs, hostages."""
-    figures = run.figures
-    rapport = figures[figures["model"] == "rapport"]
-    shares = rapport[
-        rapport["figure"].str.startswith("share_") & (rapport["figure"] != "share_left_or_lapsed")
-    ]
-    counts = rapport[rapport["figure"] == "accounts"]
-    types = list(counts["type_at_cut"])
+    tables = arrange(run.figures)
 
     table = Table(title=f"Backtest as of {run.cut}, horizon {run.horizon_days} days")
     for header in ("Type at cut", "Accounts", "Bought again", "Renewed", "Lapsed", "Went silent"):
         table.add_column(header, justify="right" if header != "Type at cut" else "left")
-    for code in types:
-        row = shares[shares["type_at_cut"] == code].set_index("figure")["value"]
-        accounts = int(counts[counts["type_at_cut"] == code]["value"].iloc[0])
-        table.add_row(
-            code,
-            str(accounts),
-            *(
-                _pct(row.get(f"share_{o}"))
-                for o in ("bought_again", "renewed", "lapsed", "went_silent")
-            ),
-        )
+    for row in tables.types:
+        table.add_row(row.code, str(row.accounts), *(_pct(row.shares[o]) for o in OUTCOME_COLUMNS))
     console.print(table)
 
-    transitions = rapport[rapport["figure"] == "transition"]
-    to_types = [t for t in [*types, "gone"] if t in set(transitions["type_at_horizon"])]
     matrix = Table(title="Type at the cut → type at the horizon (accounts)")
     matrix.add_column("At cut \\ at horizon")
-    for code in to_types:
+    for code in tables.to_types:
         matrix.add_column(code, justify="right")
-    for code in types:
-        row = transitions[transitions["type_at_cut"] == code].set_index("type_at_horizon")["value"]
-        matrix.add_row(code, *(str(int(row.get(t, 0))) for t in to_types))
+    for row in tables.types:
+        moved = tables.transitions.get(row.code, {})
+        matrix.add_row(row.code, *(str(moved.get(t, 0)) for t in tables.to_types))
     console.print(matrix)
 
-    aucs = figures[figures["figure"].str.startswith("auc_")].set_index(["model", "figure"])
     scores = Table(title="ROC AUC over accounts that had bought before the cut")
     for header in ("Score", "Bought again", "Lapsed or went silent", "Accounts"):
         scores.add_column(header, justify="right" if header != "Score" else "left")
-    for model, label in (
-        ("rapport", "Rapport strength_score"),
-        ("bgnbd", "BG/NBD expected purchases"),
-    ):
-        if (model, "auc_bought_again") not in aucs.index:
-            continue
+    for score in tables.scores:
         scores.add_row(
-            label,
-            _num(aucs.loc[(model, "auc_bought_again"), "value"]),
-            _num(aucs.loc[(model, "auc_lapsed_or_silent"), "value"]),
-            str(int(aucs.loc[(model, "auc_bought_again"), "accounts"])),
+            score.label,
+            _num(score.auc_bought_again),
+            _num(score.auc_lapsed_or_silent),
+            str(score.accounts),
         )
     console.print(scores)
+    if tables.differences:
+        console.print(
+            "Strength minus BG/NBD (95% interval, DeLong): "
+            + "; ".join(
+                f"{row.label} {row.difference:+.3f} ({row.low:+.3f} to {row.high:+.3f})"
+                for row in tables.differences
+            )
+        )
 
-    hostages = rapport[rapport["figure"] == "share_left_or_lapsed"].set_index("type_at_cut")
     lines = [
-        f"{group.replace('_', ' ')}: {_pct(hostages.loc[group, 'value'])} left or lapsed "
-        f"({int(hostages.loc[group, 'accounts'])} accounts)"
-        for group in ("hostage", "healthy_married")
-        if group in hostages.index
+        f"{row.label.lower()}: {_pct(row.share_left_or_lapsed)} left or lapsed "
+        f"({row.accounts} accounts)"
+        for row in tables.hostages
     ]
     console.print("Hostages at the cut vs healthy married — " + "; ".join(lines))

@@ -13,10 +13,17 @@ from rapport.backtest.figures import all_figures
 from rapport.backtest.outcomes import STAGING_SCHEMA, outcomes, purchase_history
 from rapport.backtest.replay import BACKTEST_SCHEMA, replay_marts
 from rapport.config import Settings
+from rapport.errors import ConfigurationError
 from rapport.typology import type_codes
-from rapport.warehouse import read_table
+from rapport.warehouse import MissingTable, read_table
 
 WEEK = 7.0
+
+
+class BacktestInputError(ConfigurationError):
+    """The backtest cannot run as asked: a horizon not yet over, or a warehouse without data."""
+
+    hint = "See `rapport backtest --help`."
 
 
 @dataclass
@@ -37,15 +44,27 @@ def run_backtest(settings: Settings, cut: date, horizon_days: int) -> BacktestRu
     today = settings.as_of_date or datetime.now(UTC).date()
     end = cut + timedelta(days=horizon_days)
     if end > today:
-        raise ValueError(
-            f"the horizon ends {end}, after {today}: pick an earlier --as-of or a shorter --horizon-days"
+        raise BacktestInputError(
+            f"The horizon ends {end}, after today ({today}): outcomes are only known up to today. "
+            "Pick an earlier --as-of or a shorter --horizon-days."
         )
     warehouse = settings.warehouse
+    if warehouse.type == "duckdb" and not warehouse.path.is_file():
+        # Checked first: connecting would create an empty database file there.
+        raise BacktestInputError(
+            f"No warehouse at {warehouse.path}: the backtest replays the models on the records "
+            "a pipeline run has already loaded. Run the pipeline first (`rapport run`)."
+        )
+    try:
+        opportunities = read_table(warehouse, STAGING_SCHEMA, "stg_salesforce__opportunity")
+        contracts = read_table(warehouse, STAGING_SCHEMA, "stg_salesforce__contract")
+    except MissingTable as missing:
+        raise BacktestInputError(
+            f"Table {missing} is not in the warehouse: the backtest replays the models on the "
+            "records a pipeline run has already loaded. Run the pipeline first (`rapport run`)."
+        ) from missing
     at_cut = replay_marts(warehouse, cut, BACKTEST_SCHEMA)
     at_end = replay_marts(warehouse, end, f"{BACKTEST_SCHEMA}_horizon")
-
-    opportunities = read_table(warehouse, STAGING_SCHEMA, "stg_salesforce__opportunity")
-    contracts = read_table(warehouse, STAGING_SCHEMA, "stg_salesforce__contract")
     touchpoints = read_table(
         warehouse, f"{BACKTEST_SCHEMA}_horizon_intermediate", "int_touchpoints"
     )
