@@ -95,19 +95,12 @@ where 1 = 0
     loaders name tables differently (dlt and Fivetran opportunity_contact_role,
     Airbyte OpportunityContactRole, or opportunitycontactrole where the
     warehouse folds case) and a quoted identifier must match exactly on
-    PostgreSQL. -#}
+    PostgreSQL. (adapter.get_relation would refuse the case-only match.) -#}
 {% macro raw_relation(table_name) -%}
     {%- if not execute or table_name in var('disabled_objects', []) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set source_relation = source('salesforce', table_name) -%}
-    {%- set named = adapter.get_relation(
-            database=source_relation.database,
-            schema=source_relation.schema,
-            identifier=source_relation.identifier) -%}
-    {%- if named is not none -%}
-        {{ return(named) }}
-    {%- endif -%}
     {%- set wanted = salesforce_key(table_name) -%}
     {%- set schema_relation = api.Relation.create(
             database=source_relation.database, schema=source_relation.schema) -%}
