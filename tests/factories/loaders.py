@@ -100,7 +100,7 @@ def land(
                     "cast(0 as bigint) as _airbyte_generation_id",
                 ]
             query = f'select {", ".join(select)} from salesforce."{table}"'
-            landed[name] = connection.execute(query).fetch_arrow_table()
+            landed[name] = connection.execute(query).to_arrow_table()
     with duckdb.connect(str(target)) as connection:
         connection.execute(f'create schema if not exists "{schema}"')
         for name, rows in landed.items():
