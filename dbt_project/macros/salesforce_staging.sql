@@ -101,6 +101,13 @@ where 1 = 0
         {{ return(none) }}
     {%- endif -%}
     {%- set source_relation = source('salesforce', table_name) -%}
+    {%- if source_loader() == 'rapport' -%}
+        {#- dlt's names are the source's identifiers: no listing needed. -#}
+        {{ return(adapter.get_relation(
+                database=source_relation.database,
+                schema=source_relation.schema,
+                identifier=source_relation.identifier)) }}
+    {%- endif -%}
     {%- set wanted = salesforce_key(table_name) -%}
     {%- set schema_relation = api.Relation.create(
             database=source_relation.database, schema=source_relation.schema) -%}
