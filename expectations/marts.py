@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from expectations.context import GateContext
 from expectations.gate import SAMPLE_SIZE, Check, CheckResult, Measurement
+from expectations.landed import find_landed_table
 from expectations.suites import CheckSpec, MartSuite
 from rapport.warehouse.sql import quote
 
@@ -42,14 +43,12 @@ def _matches_live_raw_rows(
     raw_table = str(spec.params["raw_table"])
     check = ctx.check(suite.table, spec, "expect_one_row_per_live_raw_row", suite.id_column)
     mart_id = quote(suite.id_column)
-    raw_columns = ctx.sql.columns(ctx.warehouse.raw_schema, raw_table)
-    if raw_columns is None:
+    landed = find_landed_table(ctx.sql, ctx.warehouse.raw_schema, raw_table)
+    if landed is None:
         ctx.notes.append(f"{suite.table}.{spec.name}: no raw {raw_table} table; zero live rows.")
         live_ids = "select cast(null as varchar) as id where 1 = 0"
     else:
-        raw = ctx.sql.relation(ctx.warehouse.raw_schema, raw_table)
-        live = "not coalesce(is_deleted, false)" if "is_deleted" in raw_columns else "1 = 1"
-        live_ids = f"select id from {raw} where {live}"
+        live_ids = f"select {landed.quoted('id')} as id from {landed.relation} where {landed.live}"
     missing = (
         f"select live.id from ({live_ids}) as live where not exists "
         f"(select 1 from {relation} as mart where mart.{mart_id} = live.id)"

@@ -22,8 +22,9 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from expectations.context import GateContext
 from expectations.describes import picklist_values
 from expectations.gate import SAMPLE_SIZE, Check, CheckResult, Measurement
+from expectations.landed import LandedTable, find_landed_table
 from expectations.suites import CheckSpec, default_suites, raw_suite
-from rapport.warehouse.sql import literal, quote
+from rapport.warehouse.sql import literal
 
 _NAMING = NamingConvention()
 
@@ -47,27 +48,35 @@ class RawOutcome:
 
 
 class _RawTable:
-    """One raw table and the SQL fragments its checks share."""
+    """One raw table and the SQL fragments its checks share.
 
-    def __init__(self, ctx: GateContext, table: str, columns: dict[str, str]) -> None:
+    Checks name columns as dlt does (``account_id``); ``q`` gives the column
+    as the loader landed it (``AccountId`` from Airbyte), quoted.
+    """
+
+    def __init__(self, ctx: GateContext, table: str, landed: LandedTable) -> None:
         self.ctx = ctx
         self.table = table
         self.suite = raw_suite(table)
-        self.columns = columns
-        self.relation = ctx.sql.relation(ctx.warehouse.raw_schema, table)
-        self.live = "not coalesce(is_deleted, false)" if "is_deleted" in columns else "1 = 1"
+        self.landed = landed
+        self.relation = landed.relation
+        self.live = landed.live
+
+    def q(self, column: str) -> str:
+        return self.landed.quoted(column)
 
     def scalar(self, sql: str):
         return self.ctx.sql.rows(sql)[0][0]
 
     def ids(self, where: str) -> list[str]:
+        id_ = self.q("id")
         rows = self.ctx.sql.rows(
-            f"select id from {self.relation} where {where} order by id limit {SAMPLE_SIZE}"
+            f"select {id_} from {self.relation} where {where} order by {id_} limit {SAMPLE_SIZE}"
         )
         return [str(row[0]) for row in rows]
 
     def has(self, spec: CheckSpec, column: str) -> bool:
-        if column in self.columns:
+        if self.landed.column(column) is not None:
             return True
         self.ctx.skip(self.suite, spec, f"{self.table} has no column {column}")
         return False
@@ -78,7 +87,7 @@ def _horizon(ctx: GateContext) -> datetime:
 
 
 def _duplicate_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
-    c = quote(column)
+    c = t.q(column)
     total, extra = t.ctx.sql.rows(
         f"select count(*), count({c}) - count(distinct {c}) from {t.relation}"
     )[0]
@@ -100,7 +109,7 @@ def _duplicate_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement
 
 
 def _null_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
-    c = quote(column)
+    c = t.q(column)
     total, nulls = t.ctx.sql.rows(f"select count(*), count(*) - count({c}) from {t.relation}")[0]
     return Measurement(
         t.ctx.check(t.suite, spec, EXPECTATION_OF_METRIC[spec.what], column),
@@ -130,7 +139,7 @@ def _count_where(t: _RawTable, where: str) -> int:
 
 
 def _missing_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
-    where = f"{t.live} and {quote(column)} is null"
+    where = f"{t.live} and {t.q(column)} is null"
     missing = _count_where(t, where)
     return _offending_rows(t, spec, column, where, missing, f"{missing} live rows without {column}")
 
@@ -142,7 +151,7 @@ def _unattributed_share(t: _RawTable, spec: CheckSpec, column: str) -> Measureme
     out; a run stops only when they exceed ``gates.max_unattributed_share``
     of the table (a broken export, not a CRM habit).
     """
-    where = f"{t.live} and {quote(column)} is null"
+    where = f"{t.live} and {t.q(column)} is null"
     missing, live = t.ctx.sql.rows(
         f"select count(*) filter (where {where}), count(*) filter (where {t.live}) "
         f"from {t.relation}"
@@ -162,14 +171,14 @@ def _unattributed_share(t: _RawTable, spec: CheckSpec, column: str) -> Measureme
 
 def _orphan_references(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
     parent = str(spec.params["references"])
-    if t.ctx.sql.columns(t.ctx.warehouse.raw_schema, parent) is None:
+    landed = find_landed_table(t.ctx.sql, t.ctx.warehouse.raw_schema, parent)
+    if landed is None or landed.column("id") is None:
         t.ctx.skip(t.suite, spec, f"the referenced table {parent} is absent")
         return None
-    parent_relation = t.ctx.sql.relation(t.ctx.warehouse.raw_schema, parent)
-    c = quote(column)
+    c = t.q(column)
     where = (
-        f"{t.live} and {c} is not null and not exists "
-        f"(select 1 from {parent_relation} as parent where parent.id = {t.relation}.{c})"
+        f"{t.live} and {c} is not null and not exists (select 1 from {landed.relation} "
+        f"as parent where parent.{landed.quoted('id')} = {t.relation}.{c})"
     )
     orphans = _count_where(t, where)
     observed = f"{orphans} live rows whose {column} matches no {parent} row"
@@ -180,11 +189,11 @@ def _far_future_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement
     condition = spec.params.get("where")
     if condition is not None and not t.has(spec, str(condition)):
         return None
-    value = t.ctx.sql.timestamp_of(column, t.columns[column])
+    value = t.ctx.sql.timestamp_of(t.landed.column(column), t.landed.type_of(column))
     horizon = _horizon(t.ctx)
     scope = t.live
     if condition is not None:
-        scope += f" and coalesce({quote(str(condition))}, false)"
+        scope += f" and coalesce({t.q(str(condition))}, false)"
     where = f"{scope} and {value} > timestamp {literal(horizon.isoformat(sep=' '))}"
     late, latest = t.ctx.sql.rows(
         f"select count(*) filter (where {where}), max({value}) from {t.relation} where {scope}"
@@ -194,8 +203,8 @@ def _far_future_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement
 
 
 def _unparseable_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
-    value = t.ctx.sql.timestamp_of(column, t.columns[column])
-    where = f"{quote(column)} is not null and {value} is null"
+    value = t.ctx.sql.timestamp_of(t.landed.column(column), t.landed.type_of(column))
+    where = f"{t.q(column)} is not null and {value} is null"
     bad = _count_where(t, where)
     observed = f"{bad} {column} values that do not parse as dates"
     return _offending_rows(t, spec, column, where, bad, observed)
@@ -241,8 +250,8 @@ def _measurements(
             measured.append(_row_count_drop(t, spec, count, previous))
         elif spec.what == "unparseable_dates":
             for column in _date_columns(specs):
-                kind = t.columns.get(column, "")
-                if column in t.columns and not kind.startswith(("date", "timestamp")):
+                kind = t.landed.type_of(column)
+                if t.landed.column(column) and not kind.startswith(("date", "timestamp")):
                     measured.append(_unparseable_dates(t, spec, column))
         else:
             measured += [per_column[spec.what](t, spec, c) for c in spec.columns if t.has(spec, c)]
@@ -261,7 +270,7 @@ def _row_checks(t: _RawTable, specs: tuple[CheckSpec, ...], object_name: str) ->
             severity = t.ctx.severities.resolve(t.suite, spec.name, spec.severity)
             for field_name, values in picklist_values(describe).items():
                 column = _NAMING.normalize_identifier(field_name)
-                if column in t.columns:
+                if t.landed.column(column) is not None:
                     checks.append(
                         Check(
                             "expect_column_values_to_be_in_set",
@@ -277,13 +286,18 @@ def _validate_rows(t: _RawTable, checks: list[Check], count: int) -> list[CheckR
     if not checks:
         return []
     ctx = t.ctx
-    if ctx.postgres_url is not None:
-        return ctx.session.validate_postgres_table(
-            t.suite, checks, ctx.postgres_url, ctx.warehouse.raw_schema, t.table, "id"
-        )
     columns = list(dict.fromkeys(["id", *(c.column for c in checks if c.column)]))
+    # GX reads a PostgreSQL table whole by its own names; another loader's
+    # names are read through the sample, renamed to dlt's.
+    if ctx.postgres_url is not None and not t.landed.renamed(columns):
+        return ctx.session.validate_postgres_table(
+            t.suite, checks, ctx.postgres_url, ctx.warehouse.raw_schema, t.landed.name, "id"
+        )
+    landed = [t.landed.column(c) for c in columns]
+    frame = ctx.sql.sample(t.relation, landed, ctx.gates.sample_rows)
+    frame.columns = columns
     # Sorted so that the sample ids a failure reports are the same on every run.
-    frame = ctx.sql.sample(t.relation, columns, ctx.gates.sample_rows).sort_values("id")
+    frame = frame.sort_values("id")
     results = ctx.session.validate_frame(t.suite, checks, frame, "id")
     if len(frame) >= count:
         return results
@@ -310,13 +324,13 @@ def check_raw_table(
 
     ``previous`` is the (run id, row count) of the last accepted run, if any.
     """
-    columns = ctx.sql.columns(ctx.warehouse.raw_schema, table)
-    if columns is None:
+    landed = find_landed_table(ctx.sql, ctx.warehouse.raw_schema, table, object_name)
+    if landed is None:
         ctx.notes.append(
             f"{raw_suite(table)} skipped: no table {ctx.warehouse.raw_schema}.{table}."
         )
         return RawOutcome(table)
-    t = _RawTable(ctx, table, columns)
+    t = _RawTable(ctx, table, landed)
     specs = default_suites().raw_checks(table)
     count = int(t.scalar(f"select count(*) from {t.relation}"))
     measurements = _measurements(t, specs, count, previous)

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,6 +27,7 @@ DEFAULT_CONFIG_FILE = "rapport.yml"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 AuthMode = Literal["password", "client_credentials", "jwt", "session"]
+Loader = Literal["rapport", "fivetran", "airbyte"]
 
 
 class SalesforceSettings(BaseModel):
@@ -121,6 +122,10 @@ class WarehouseSettings(BaseModel):
     type: WarehouseType = "duckdb"
     path: Path = Path("warehouse/rapport.duckdb")
     raw_schema: str = "salesforce"
+    # Whose layout the raw tables are in. Not a setting of its own: Settings
+    # copies source.loader (and source.schema into raw_schema) here, so every
+    # stage that is handed the warehouse reads the tables the loader landed.
+    raw_loader: Loader = "rapport"
     marts_schema: str = "rapport"
     audit_schema: str = "rapport_audit"
     # PostgreSQL connection, used when type is postgres.
@@ -150,7 +155,7 @@ class SourceSettings(BaseModel):
     ``schema``, in its own layout, and Rapport only transforms and writes back.
     """
 
-    loader: Literal["rapport", "fivetran", "airbyte"] = "rapport"
+    loader: Loader = "rapport"
     # The schema (dataset) the loader writes to; for rapport, warehouse.raw_schema is used.
     schema_: str = Field(default="salesforce", alias="schema")
 
@@ -265,6 +270,19 @@ class Settings(BaseSettings):
     # A run that finds its warehouse in use by another run waits this long for
     # it, then stops (exit code 6); 0 stops at once. See rapport/run_lock.py.
     run_lock_timeout_seconds: float = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _raw_tables_of_the_loader(self) -> Settings:
+        """With another loader, the raw tables are its schema, in its layout.
+
+        Stages are handed ``warehouse`` alone (dbt's environment, the gates),
+        so the loader's schema and layout are carried there rather than
+        every stage being taught to look at ``source``.
+        """
+        self.warehouse.raw_loader = self.source.loader
+        if not self.source.extracts:
+            self.warehouse.raw_schema = self.source.schema_
+        return self
 
     @classmethod
     def settings_customise_sources(

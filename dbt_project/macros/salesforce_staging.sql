@@ -6,23 +6,35 @@
     downstream signal that depends on it becomes null and confidence drops.
 
     columns: a list of [source_column, alias, type], type one of
-    string, int, float, boolean, date, timestamp.
+    string, int, float, boolean, date, timestamp; source_column is dlt's
+    name (snake_case of the API name).
 
-    dlt names a custom field's column score_c or score__c depending on the
-    path the rows took (JSON or Arrow), so names are matched with runs of
-    underscores collapsed. -#}
+    The raw table may have been landed by Rapport (dlt), Fivetran or Airbyte
+    (env RAPPORT_SOURCE_LOADER), and each names the same field differently:
+    AccountId is account_id (dlt, Fivetran) or AccountId (Airbyte),
+    Pricebook2Id is pricebook2_id (dlt) or pricebook_2_id (Fivetran), Score__c
+    is score_c or score__c (dlt, by path), score_c (Fivetran) or Score__c
+    (Airbyte). Lower-cased with every underscore dropped they are one key
+    (salesforce_key), so columns and tables are matched by that key.
+
+    Deleted rows are left out: is_deleted (IsDeleted, present when deletes
+    are read through queryAll) and Fivetran's own _fivetran_deleted. -#}
 {% macro salesforce_staging(table_name, columns) -%}
+    {#- Referenced for lineage and freshness; the rows come from the table found. -#}
     {%- set source_relation = source('salesforce', table_name) -%}
     {%- set relation = raw_relation(table_name) -%}
     {%- set available = {} -%}
     {%- if relation is not none -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do available.update({salesforce_column_key(column.name): column.name}) -%}
+            {%- set key = salesforce_key(column.name) -%}
+            {%- if key not in available -%}
+                {%- do available.update({key: column.name}) -%}
+            {%- endif -%}
         {%- endfor -%}
     {%- endif %}
 select
     {%- for source_column, alias, type in columns %}
-    {% set key = salesforce_column_key(source_column) -%}
+    {% set key = salesforce_key(source_column) -%}
     {% if key in available -%}
         cast({{ adapter.quote(available[key]) }} as {{ rapport_type(type) }})
     {%- else -%}
@@ -30,9 +42,15 @@ select
     {%- endif %} as {{ alias }}{{ "," if not loop.last }}
     {%- endfor %}
 {%- if relation is not none %}
-from {{ source_relation }}
-    {%- if 'is_deleted' in available %}
-where not coalesce(is_deleted, false)
+from {{ relation }}
+    {%- set deleted = [] -%}
+    {%- for flag in ['is_deleted', '_fivetran_deleted'] -%}
+        {%- if salesforce_key(flag) in available -%}
+            {%- do deleted.append('not coalesce(' ~ adapter.quote(available[salesforce_key(flag)]) ~ ', false)') -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if deleted %}
+where {{ deleted | join(' and ') }}
     {%- endif %}
 {%- else %}
 where 1 = 0
@@ -40,8 +58,22 @@ where 1 = 0
 {%- endmacro %}
 
 
-{% macro salesforce_column_key(name) -%}
-    {{ return(modules.re.sub('_+', '_', name | lower)) }}
+{#- The name every loader's spelling of a field or object reduces to:
+    lower case, no underscores (AccountId, account_id → accountid;
+    Survey_Response__c, survey_response_c → surveyresponsec). -#}
+{% macro salesforce_key(name) -%}
+    {{ return(name | lower | replace('_', '')) }}
+{%- endmacro %}
+
+
+{#- Who landed the raw tables: rapport (dlt), fivetran or airbyte. -#}
+{% macro source_loader() -%}
+    {%- set loader = env_var('RAPPORT_SOURCE_LOADER', 'rapport') -%}
+    {%- if loader not in ['rapport', 'fivetran', 'airbyte'] -%}
+        {{ exceptions.raise_compiler_error(
+            "RAPPORT_SOURCE_LOADER is '" ~ loader ~ "': expected rapport, fivetran or airbyte") }}
+    {%- endif -%}
+    {{ return(loader) }}
 {%- endmacro %}
 
 
@@ -57,16 +89,40 @@ where 1 = 0
 
 {#- The raw table, or none when it is absent or disabled through
     var('disabled_objects') (raw table names, e.g. ['contract', 'case']):
-    a disabled object is treated exactly like one the org does not have. -#}
+    a disabled object is treated exactly like one the org does not have.
+
+    Found by salesforce_key among the tables of the source schema, since
+    loaders name tables differently (dlt and Fivetran opportunity_contact_role,
+    Airbyte OpportunityContactRole, or opportunitycontactrole where the
+    warehouse folds case) and a quoted identifier must match exactly on
+    PostgreSQL. (adapter.get_relation would refuse the case-only match.) -#}
 {% macro raw_relation(table_name) -%}
     {%- if not execute or table_name in var('disabled_objects', []) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set source_relation = source('salesforce', table_name) -%}
-    {{ return(adapter.get_relation(
-            database=source_relation.database,
-            schema=source_relation.schema,
-            identifier=source_relation.identifier)) }}
+    {%- if source_loader() == 'rapport' -%}
+        {#- dlt's names are the source's identifiers: no listing needed. -#}
+        {{ return(adapter.get_relation(
+                database=source_relation.database,
+                schema=source_relation.schema,
+                identifier=source_relation.identifier)) }}
+    {%- endif -%}
+    {%- set wanted = salesforce_key(table_name) -%}
+    {%- set schema_relation = api.Relation.create(
+            database=source_relation.database, schema=source_relation.schema) -%}
+    {%- set listed = list_relations_without_caching(schema_relation) -%}
+    {#- The table name is column "name" on most adapters, "tableName" on Spark. -#}
+    {%- set name_column = 'name' if 'name' in listed.column_names else 'tableName' -%}
+    {%- for row in listed.rows -%}
+        {%- if salesforce_key(row[name_column]) == wanted -%}
+            {{ return(api.Relation.create(
+                    database=source_relation.database,
+                    schema=source_relation.schema,
+                    identifier=row[name_column])) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 

@@ -89,6 +89,7 @@ def base_env(settings: WarehouseSettings) -> dict[str, str]:
     return {
         "RAPPORT_TARGET": settings.type,
         "RAPPORT_RAW_SCHEMA": settings.raw_schema,
+        "RAPPORT_SOURCE_LOADER": settings.raw_loader,
         "RAPPORT_MARTS_SCHEMA": settings.marts_schema,
     }
 
