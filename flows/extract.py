@@ -70,6 +70,7 @@ def extract(
         "extract",
         skipped=list(summary.skipped_objects),
         incomplete=list(summary.incomplete_objects),
+        vanished_fields=list(summary.vanished_fields),
         api_used=summary.api_requests_used,
         api_limit=summary.api_requests_limit,
     )
