@@ -101,8 +101,8 @@ FIXED = (BRIDGED, EXTREMES)
 
 batches = st.lists(
     st.tuples(accounts, escalated_cases, won_deals(st.integers(-30, 1200))),
-    min_size=10,
-    max_size=16,
+    min_size=12,
+    max_size=24,
 )
 
 
@@ -151,13 +151,17 @@ def _check_ranges(by_name: dict[str, dict], warehouse: Path) -> None:
 @given(batch=batches)
 def test_model_properties_hold_for_generated_accounts(batch, tmp_path_factory):
     by_name, warehouse = build_batch(batch, tmp_path_factory.mktemp("properties"))
-    assert len(by_name) == 2 * len(FIXED) + 3 * len(batch)
+    # An account created after the as-of date did not exist yet: no mart row.
+    existing = [spec.created_days_ago >= 0 for spec, _, _ in batch]
+    assert len(by_name) == 2 * len(FIXED) + 3 * sum(existing)
 
     _check_ranges(by_name, warehouse)
 
     steady_checked = 0
     for n in range(len(FIXED) + len(batch)):
-        base = by_name[f"{n} as is"]
+        base = by_name.get(f"{n} as is")
+        if base is None:
+            continue
         escalated = by_name.get(f"{n} plus an escalated case")
         if escalated is not None and not pd.isna(base["experience_score"]):
             assert escalated["experience_score"] <= base["experience_score"] + 1e-9, (
