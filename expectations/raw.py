@@ -35,6 +35,7 @@ EXPECTATION_OF_METRIC = {
     "unattributed_share": "expect_column_null_share_to_be_at_most",
     "orphan_references": "expect_column_values_to_reference_existing_rows",
     "far_future_dates": "expect_column_values_to_not_be_in_far_future",
+    "negative_values": "expect_column_values_to_be_between",
     "unparseable_dates": "expect_column_values_to_be_dateutil_parseable",
     "row_count_drop": "expect_table_row_count_not_to_drop",
 }
@@ -202,6 +203,29 @@ def _far_future_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement
     return _offending_rows(t, spec, column, where, late, observed)
 
 
+def _negative_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
+    """Live rows (where the boolean column ``where`` holds, if given) with ``column`` below zero.
+
+    For values the org accepts but that are implausible, such as a negative
+    Amount on a won deal (a refund booked as a deal, a sign typo): the models
+    count it as it is, so the gate names the records for someone to look at.
+    """
+    condition = spec.params.get("where")
+    if condition is not None and not t.has(spec, str(condition)):
+        return None
+    scope = t.live
+    if condition is not None:
+        scope += f" and coalesce({quote(str(condition))}, false)"
+    where = f"{scope} and {quote(column)} < 0"
+    negative, lowest = t.ctx.sql.rows(
+        f"select count(*) filter (where {where}), min({quote(column)}) from {t.relation} "
+        f"where {scope}"
+    )[0]
+    rows = f"live rows where {condition}" if condition is not None else "live rows"
+    observed = f"{negative} {rows} with a negative {column} (lowest {lowest})"
+    return _offending_rows(t, spec, column, where, negative, observed)
+
+
 def _unparseable_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement:
     value = t.ctx.sql.timestamp_of(t.landed.column(column), t.landed.type_of(column))
     where = f"{t.q(column)} is not null and {value} is null"
@@ -242,6 +266,7 @@ def _measurements(
         "unattributed_share": _unattributed_share,
         "orphan_references": _orphan_references,
         "far_future_dates": _far_future_dates,
+        "negative_values": _negative_values,
     }
     for spec in specs:
         if spec.kind != "metric":

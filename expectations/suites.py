@@ -31,6 +31,7 @@ METRICS = frozenset(
         "unattributed_share",
         "orphan_references",
         "far_future_dates",
+        "negative_values",
         "unparseable_dates",
         "row_count_drop",
         "matches_live_raw_rows",

@@ -55,6 +55,11 @@ def extract(
     logger.info("Rows extracted: %s", summary.rows_per_table)
     if summary.skipped_objects:
         logger.warning("Not in this org, skipped: %s", ", ".join(summary.skipped_objects))
+    if summary.vanished_fields:
+        logger.warning(
+            "No longer in the org (deleted or hidden by field-level security), now null: %s",
+            ", ".join(summary.vanished_fields),
+        )
     if summary.incomplete_objects:
         logger.warning(
             "Stopped for the API budget (%s); the next run resumes: %s",
@@ -65,6 +70,7 @@ def extract(
         "extract",
         skipped=list(summary.skipped_objects),
         incomplete=list(summary.incomplete_objects),
+        vanished_fields=list(summary.vanished_fields),
         api_used=summary.api_requests_used,
         api_limit=summary.api_requests_limit,
     )
@@ -81,6 +87,12 @@ def rows_markdown(summary: LoadSummary) -> str:
     lines += [f"| {table} | {rows:,} |" for table, rows in sorted(summary.rows_per_table.items())]
     if summary.skipped_objects:
         lines += ["", f"Not in this org: {', '.join(summary.skipped_objects)}."]
+    if summary.vanished_fields:
+        lines += [
+            "",
+            "No longer in the org (deleted, or hidden by field-level security), kept as null "
+            f"columns: {', '.join(summary.vanished_fields)}.",
+        ]
     if summary.incomplete_objects:
         lines += [
             "",

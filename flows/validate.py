@@ -19,6 +19,7 @@ from flows.settings import Target, run_settings
 from rapport import progress
 
 ARTIFACT_KEY = "gate-results"
+MAX_WARNINGS_LISTED = 20
 
 
 # Failed checks are findings, not flukes: never retried.
@@ -54,6 +55,9 @@ def validate(target: Target | None = None) -> list[CheckResult]:
         errors=len(report.errors),
         warnings=len(report.warnings),
         passed=report.passed,
+        # Named in the run summary: a warning does not stop the run, so the
+        # summary is where a person learns which record to look at.
+        warning_details=[w.describe() for w in report.warnings[:MAX_WARNINGS_LISTED]],
     )
     enforce(report.results)
     return report.results

@@ -541,6 +541,19 @@ class OrgStore:
                 self._save_spec(cursor, new_spec)
             self._objects[spec.name] = new_spec
 
+    def remove_field(self, object_name: str, field_name: str) -> None:
+        """Hide a field from describe and SOQL, as deleting it or field-level security does."""
+        with self._write_lock:
+            spec = self.spec(object_name)
+            found = spec.field_ci(field_name)
+            if found is None:
+                raise ValueError(f"{spec.name} has no field named {field_name}")
+            kept = {name: f for name, f in spec.fields.items() if name != found.name}
+            new_spec = dataclasses.replace(spec, fields=kept)
+            with self._cursor() as cursor:
+                self._save_spec(cursor, new_spec)
+            self._objects[spec.name] = new_spec
+
     # -- helpers
 
     def _save_spec(self, cursor: duckdb.DuckDBPyConnection, spec: ObjectSpec) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from rapport.progress_tracker import ProgressTracker, StageProgress
 
@@ -37,6 +38,7 @@ def _extract(stage: StageProgress) -> dict[str, Any]:
         "api_used": used,
         "api_limit": limit,
         "api_left": None if used is None or limit is None else limit - used,
+        "vanished_fields": list(stage.details.get("vanished_fields") or []),
     }
 
 
@@ -131,7 +133,26 @@ def summary_renderable(summary: dict[str, Any]) -> RenderableType:
     api = _api_sentence(stages)
     if api:
         parts.append(api)
+    warnings = _warning_lines(stages)
+    if warnings:
+        # Text, not markup: "[warning]" in a gate result is not a rich style.
+        parts.append(Text("\n".join(["Warnings (the run went on):", *warnings])))
     return Group(*parts)
+
+
+def _warning_lines(stages: dict[str, Any]) -> list[str]:
+    """Fields the org no longer shows and failed warning-level gate checks, one line each."""
+    extract, validate = stages.get("extract") or {}, stages.get("validate") or {}
+    lines = [
+        f"- {name} is no longer in the org's describe (deleted or hidden by field-level "
+        "security): kept as a null column, read as no evidence"
+        for name in extract.get("vanished_fields") or []
+    ]
+    lines += [f"- {text}" for text in validate.get("warning_details") or []]
+    more = validate.get("warnings", 0) - len(validate.get("warning_details") or [])
+    if more > 0:
+        lines.append(f"- and {more} more in rapport_audit.validation_results")
+    return lines
 
 
 def _writeback_table(stage: dict[str, Any]) -> Table:

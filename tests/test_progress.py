@@ -86,6 +86,27 @@ def test_the_summary_lists_every_object_and_the_write_back_counts():
         assert expected in text
 
 
+def test_the_summary_names_what_warned_without_stopping_the_run():
+    console, _ = piped_console()
+    warning = (
+        "[warning] suite raw_opportunity: expect_column_values_to_be_between on amount failed "
+        "(check won_amount_not_negative); observed 1 live rows where is_won with a negative "
+        "amount (lowest -250000.0); sample ids: 006000000000000AAA"
+    )
+    with showing_progress(console) as tracker:
+        progress.started("extract", 1, "objects")
+        progress.advanced("extract", 1, "Account", rows=3)
+        progress.finished("extract", vanished_fields=["Account.Wallet__c"])
+        progress.started("validate", unit="suites")
+        progress.finished("validate", checks=9, errors=0, warnings=3, warning_details=[warning])
+    console.print(summary_renderable(run_summary(tracker)))
+    text = console.file.getvalue()
+    assert "Warnings (the run went on):" in text
+    assert "- Account.Wallet__c is no longer in the org's describe" in text
+    assert f"- {warning}" in text  # printed as text: "[warning]" is not read as markup
+    assert "- and 2 more in rapport_audit.validation_results" in text
+
+
 def test_a_stage_started_again_counts_its_attempt_only():
     console, _ = piped_console()
     with showing_progress(console) as tracker:

@@ -51,6 +51,8 @@ class LoadSummary:
     transports: dict[str, str] = field(default_factory=dict)
     api_requests_used: int | None = None
     api_requests_limit: int | None = None
+    # Object.Field read by an earlier run, absent from this run's describe.
+    vanished_fields: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -154,6 +156,7 @@ def load_salesforce(
         transports=dict(report.transports),
         api_requests_used=client.budget.used,
         api_requests_limit=client.budget.limit,
+        vanished_fields=list(report.vanished_fields),
     )
 
 

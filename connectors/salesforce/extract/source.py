@@ -43,6 +43,11 @@ from connectors.salesforce.api.client import SalesforceClient
 from connectors.salesforce.api.soql import identifier
 from connectors.salesforce.extract.bulk import BulkJobGone, BulkOptions, BulkQuery
 from connectors.salesforce.extract.catalog import ObjectConfig
+from connectors.salesforce.extract.field_set import (
+    field_set_changed,
+    remember_fields,
+    vanished_fields,
+)
 from connectors.salesforce.extract.fields import (
     ExtractField,
     UnknownFieldError,
@@ -97,6 +102,8 @@ class ExtractReport:
     incomplete: list[str] = field(default_factory=list)
     transports: dict[str, str] = field(default_factory=dict)
     budget_stop: str | None = None
+    # Object.Field read before and no longer in the org's describe.
+    vanished_fields: list[str] = field(default_factory=list)
 
     def stopped(self, object_name: str, reason: str) -> None:
         self.deferred(object_name)
@@ -194,7 +201,7 @@ class ObjectExtraction:
     @property
     def since(self) -> datetime | None:
         watermark = self.watermark
-        if watermark is None or self.formulas_due:
+        if watermark is None or self.formulas_due or self.fields_changed:
             return None
         return watermark - timedelta(seconds=self.settings.overlap_seconds)
 
@@ -207,10 +214,16 @@ class ObjectExtraction:
         period = timedelta(hours=self.settings.calculated_refresh_hours)
         return last is None or self.seen_at - last >= period
 
+    @property
+    def fields_changed(self) -> bool:
+        """Whether describe shows other fields than the last read had (read whole: field_set)."""
+        return field_set_changed(self.state, self.plan.fields)
+
     def _finished(self, full_read: bool) -> None:
-        """Remember a completed full read: formula values are as fresh as ``seen_at``."""
+        """Remember a completed read: its fields, and for a full read formula freshness."""
         if full_read and any(f.calculated for f in self.plan.fields):
             self.state["calculated_read_at"] = self.seen_at.isoformat()
+        remember_fields(self.state, self.plan.fields)
 
     def choose_transport(self) -> str:
         if "bulk" in self.state:
@@ -330,6 +343,17 @@ def object_resource(
             progress.advanced("extract", item=plan.catalog_name, incomplete=1)
             return
         extraction = ObjectExtraction(client, plan, settings, dlt.current.resource_state(), seen_at)
+        vanished = vanished_fields(extraction.state, plan.fields)
+        if vanished:
+            names = ", ".join(f"{plan.catalog_name}.{name}" for name in vanished)
+            logger.warning(
+                "%s no longer in the org's describe (deleted, or hidden from this user by "
+                "field-level security): reading %s whole; the column is kept, null on every "
+                "row, and the models read it as no evidence.",
+                names,
+                plan.catalog_name,
+            )
+            report.vanished_fields += [f"{plan.catalog_name}.{name}" for name in vanished]
         try:
             transport = extraction.choose_transport()
             report.transports[plan.catalog_name] = transport

@@ -54,6 +54,7 @@ opportunities as (
             else 0
         end as has_competitor,
         {#- A won deal worth nothing (a free pilot) is not a purchase. -#}
+        
         opportunities.is_won and coalesce(opportunities.amount, 1) > 0 as is_purchase,
         coalesce(opportunities.stage_name in ({{ sql_values(var('late_stage_names')) }}), false) as is_late_stage,
         coalesce(
@@ -68,30 +69,17 @@ opportunities as (
 purchases as (
     select
         account_id,
-        close_date,
-        lag(close_date) over (
-            partition by account_id order by close_date
-        ) as previous_close_date
+        opportunity_id,
+        close_date
     from opportunities
     where is_purchase
 ),
 
 occasions as (
-    {#- A purchase within purchase_merge_days of the previous one is the same
-        occasion (an add-on is not a second date); a reorder weeks later is a
-        second one. -#}
-    select
-        account_id,
-        count(
-            case
-                when previous_close_date is null
-                    or {{ dbt.datediff('previous_close_date', 'close_date', 'day') }}
-                    > {{ var('purchase_merge_days') }}
-                    then 1
-            end
-        ) as purchase_occasions
-    from purchases
-    group by account_id
+    {#- A purchase within purchase_merge_days of its occasion's first
+        purchase is the same occasion (an add-on is not a second date); a
+        reorder weeks later is a second one (macro purchase_occasions). -#}
+    {{ purchase_occasions('purchases') }}
 ),
 
 deals as (
@@ -124,6 +112,7 @@ deals as (
         ) as open_renewal_deals,
         {#- Late-stage deals whose name says a contract is what is being sold
             (vars: contract_deal_name_patterns), and those with a competitor. -#}
+        
         count(
             case
                 when not is_closed and is_late_stage and is_contract_deal then 1
@@ -279,6 +268,7 @@ surveys as (
         count(*) as surveys_last_365
     from {{ ref('stg_salesforce__survey_response') }}
     where cast(responded_at as date) > {{ year_ago }} and cast(responded_at as date) <= {{ as_of }}
+        and {{ survey_score_on_scale('score') }}
     group by account_id
 ),
 
@@ -371,8 +361,12 @@ select
     coalesce(deals.won_amount_last_365, 0) as won_amount_last_365,
     coalesce(deals.won_amount_total, 0) as won_amount_total,
     case
+        {# A share, 0-1: refunds (negative amounts) can bring the won
+            revenue below zero, which is no share of the wallet at all. #}
         when accounts.estimated_annual_wallet > 0
-            then least(1.0, coalesce(deals.won_amount_last_365, 0) / accounts.estimated_annual_wallet)
+            then greatest(
+                    0.0, least(1.0, coalesce(deals.won_amount_last_365, 0) / accounts.estimated_annual_wallet)
+                )
     end as share_of_wallet,
     {{ when_available(has.contract, 'coalesce(contracts.active_contracts, 0)') }} as active_contracts,
     {{ when_available(has.contract, 'coalesce(contracts.pending_contracts, 0)') }} as pending_contracts,

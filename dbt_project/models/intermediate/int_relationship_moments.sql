@@ -87,7 +87,8 @@ survey_moments as (
             else 'Detractor survey score'
         end as cause
     from {{ ref('stg_salesforce__survey_response') }}
-    where score is not null and (score >= {{ bands.promoter_min }} or score <= {{ bands.detractor_max }})
+    where {{ survey_score_on_scale('score') }}
+        and (score >= {{ bands.promoter_min }} or score <= {{ bands.detractor_max }})
 ),
 
 delivery_moments as (

@@ -157,9 +157,10 @@ surveys as (
         coalesce(responded_at, created_at) as occurred_at,
         'inbound' as direction,
         case
+            when score is null or not {{ survey_score_on_scale('score') }} then null
             when score >= {{ bands.promoter_min }} then 'positive'
             when score >= {{ bands.passive_min }} then 'neutral'
-            when score >= 0 then 'negative'
+            else 'negative'
         end as sentiment,
         false as is_meeting,
         'touchpoint' as area_field_1,
