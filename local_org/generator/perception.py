@@ -63,6 +63,7 @@ STATED: dict[str, str] = {
     "ex": "We used to buy from you",
 }
 DONT_KNOW = "Don't know"
+PERCEIVED_FIELD = "Relationship_Perceived_Type__c"
 
 # Share of accounts whose rep set a view, by latent type.
 REP_VIEW_SHARE: dict[str, float] = {"prospect": 0.15}
@@ -129,8 +130,8 @@ def emit_perception(
     if account["Id"] != account_id:
         raise RuntimeError(f"emit_perception: the last account is not {account_id}")
     perceived = rep_view(rng, story)
-    if perceived is not None:
-        account["Relationship_Perceived_Type__c"] = LABELS[perceived]
+    # Every account carries the field (installed before the reps filled it in), like every column.
+    account[PERCEIVED_FIELD] = LABELS[perceived] if perceived is not None else None
     for survey in reversed(org.records["Survey_Response__c"]):
         if survey["Account__c"] != account_id:
             break
