@@ -8,12 +8,15 @@ existed gets an empty section that says to rebuild, not a failed report.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
 from rapport.report_data import Marts
 from rapport.report_figures import TypeStyle, _style
+from rapport.warehouse import DBT_PROJECT_DIR
 
 PERCEPTION_COLUMNS = ("perceived_type", "perception_source", "perception_gap")
 # "Are you married to your customer, or was it a one-night stand?": the team
@@ -21,6 +24,9 @@ PERCEPTION_COLUMNS = ("perceived_type", "perception_source", "perception_gap")
 BELIEVED_COMMITTED = ("married", "partner")
 SHOWN_PASSING = ("one_night_stand", "dating", "ex")
 ACCOUNT_ROWS = 15
+# The ladder the gap is measured on (the dbt seed): rows and columns follow it,
+# so agreement runs down the diagonal, overrating left of it.
+LADDER_SEED = DBT_PROJECT_DIR / "seeds" / "relationship_ladder.csv"
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ def perception_section(marts: Marts, styles: dict[str, TypeStyle]) -> Perception
         perception_gap=accounts["perception_gap"].map(_text),
     )
     perceived = frame[frame["perceived_type"] != ""]
-    order = list(styles)
+    order = ladder_order(list(styles))
     perceived_codes = _ordered(perceived["perceived_type"], order)
     computed_codes = _ordered(perceived["relationship_type"], order)
     cells = perceived.groupby(["perceived_type", "relationship_type"]).agg(
@@ -117,6 +123,22 @@ def _overestimated(perceived: pd.DataFrame, styles: dict[str, TypeStyle]) -> tup
         )
     )
     return tuple(rows)
+
+
+def ladder_order(codes: list[str], seed: Path = LADDER_SEED) -> list[str]:
+    """``codes`` from the bottom of the ladder up (ties and unranked codes keep their order)."""
+    try:
+        with seed.open(newline="", encoding="utf-8") as handle:
+            ranks = {
+                row["relationship_type"]: int(row["ladder_rank"]) for row in csv.DictReader(handle)
+            }
+    except (OSError, KeyError, ValueError):
+        return codes
+    bottom_up = sorted(
+        range(len(codes)),
+        key=lambda i: (ranks.get(codes[i], max(ranks.values(), default=0) + 1), i),
+    )
+    return [codes[i] for i in bottom_up]
 
 
 def _cell(cells: pd.DataFrame, perceived: str, computed: str) -> tuple[int, str]:

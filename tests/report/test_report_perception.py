@@ -66,7 +66,8 @@ def test_the_matrix_counts_perceived_against_computed_and_colours_the_gap(make_w
     warehouse = make_warehouse(snapshots=1)
     with_views(warehouse, VIEWS)
 
-    cells = matrix(render(warehouse, tmp_path))
+    dom = render(warehouse, tmp_path)
+    cells = matrix(dom)
 
     assert cells == {
         ("married", "one_night_stand"): (1, "num gap-overestimated"),
@@ -77,6 +78,12 @@ def test_the_matrix_counts_perceived_against_computed_and_colours_the_gap(make_w
         ("married", "married"): (2, "num gap-none"),
         ("partner", "engaged"): (1, "num gap-none"),
     }
+    # Rows and columns climb the ladder (the relationship_ladder seed), ties in typology order.
+    table = dom.find("table", data_table="perception-matrix")
+    rows = [r.attrs["data-perceived"] for r in table.find_all("tr") if "data-perceived" in r.attrs]
+    columns = [c.attrs["data-computed"] for c in table.find_all("th") if "data-computed" in c.attrs]
+    assert rows == ["dating", "steady", "partner", "married"]
+    assert columns == ["one_night_stand", "ex", "dating", "steady", "engaged", "married"]
 
 
 def test_believing_married_or_partner_in_a_passing_relationship_is_listed_first(
