@@ -13,7 +13,7 @@ import pytest
 from simple_salesforce import Salesforce
 
 from connectors.salesforce.api.client import connect
-from rapport.config import load_settings
+from rapport.config import WarehouseSettings, load_settings
 from rapport.report import write_report
 from rapport.typology import relationship_types
 from rapport.warehouse import read_table
@@ -44,8 +44,8 @@ def raw_perceived(settings) -> dict[str, str | None]:
     }
 
 
-def mart(settings) -> dict[str, dict]:
-    frame = read_table(settings.warehouse, "rapport", "account_relationship")
+def mart(warehouse) -> dict[str, dict]:
+    frame = read_table(warehouse, "rapport", "account_relationship")
     frame = frame.astype(object).where(frame.notna(), None)
     return {r["account_id"]: r for r in frame.to_dict("records")}
 
@@ -80,7 +80,7 @@ def test_the_reps_perceived_type_round_trips_and_is_never_written_back(small_org
 
     # Extracted as it is in the org, and in the mart as its type code, from the rep.
     assert {i: v for i, v in raw_perceived(settings).items() if v} == set_by_generator
-    first = mart(settings)
+    first = mart(settings.warehouse)
     for account, label in set_by_generator.items():
         assert first[account]["perceived_type"] == CODES[label]
         assert first[account]["perception_source"] == "rep"
@@ -108,7 +108,7 @@ def test_the_reps_perceived_type_round_trips_and_is_never_written_back(small_org
 
     relationship_intelligence()
 
-    second = mart(settings)
+    second = mart(settings.warehouse)
     assert raw_perceived(settings)[believer] == "Married"
     assert second[believer]["perceived_type"] == "married"
     assert second[believer]["perception_source"] == "rep"
@@ -133,3 +133,42 @@ def test_the_reps_perceived_type_round_trips_and_is_never_written_back(small_org
     listed = parse_html(html).find("table", data_table="perception-overestimated")
     flagged = [r.attrs["data-account"] for r in listed.find_all("tr") if "data-flagged" in r.attrs]
     assert believer in flagged
+
+
+def test_a_csv_export_carrying_the_reps_view_reaches_the_mart(tmp_path, monkeypatch):
+    """`rapport demo --org-data`: the perceived type in Account.csv is read like any field."""
+    from typer.testing import CliRunner
+
+    from local_org.csv_seed import export_csv
+    from rapport.cli import app
+    from tests.factories.orgs import generated_store
+
+    monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
+    store, _ = generated_store(accounts=40, seed=11)
+    export_csv(store, tmp_path / "export", upper_case_headers=True)
+    in_csv = {
+        r["Id"]: r[PERCEIVED]
+        for r in store.query(f"SELECT Id, {PERCEIVED} FROM Account").records()
+        if r[PERCEIVED]
+    }
+    assert in_csv and PERCEIVED.upper() in (tmp_path / "export" / "Account.csv").read_text()
+    warehouse = tmp_path / "warehouse" / "rapport.duckdb"
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "demo",
+            "--org-data",
+            str(tmp_path / "export"),
+            "--warehouse",
+            str(warehouse),
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = mart(WarehouseSettings(path=warehouse))
+    assert {i: CODES[v] for i, v in in_csv.items()} == {
+        i: r["perceived_type"] for i, r in rows.items() if r["perception_source"] == "rep"
+    }
