@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from rapport import report_evidence as evidence
 from rapport import report_figures as figures
+from rapport import report_perception as perception
 from rapport.config import Settings, WarehouseSettings
 from rapport.report_backtest import BacktestSection, latest_backtest
 from rapport.report_data import Marts, ReportError, load_marts, warehouse_settings
@@ -93,6 +94,7 @@ def render_report(
         "priority": priority,
         "reasons": reasons,
         "violations": evidence.violations_by_type(marts, styles),
+        "perception": perception.perception_section(marts, styles),
         "missing_tables": marts.missing_tables,
         "backtest": backtest,
         "source": source,

@@ -63,6 +63,7 @@ from local_org.generator.emit_activity import (
     emit_touches,
 )
 from local_org.generator.orphans import DEFAULT_ORPHAN_SHARE, emit_orphan_deals
+from local_org.generator.perception import emit_perception
 from local_org.generator.profiles import PROFILES, TYPE_CODES
 from local_org.generator.stories import plan_story
 from local_org.generator.story import weighted
@@ -224,6 +225,8 @@ def _generate_account(
     emit_touches(org, rng, account, story)
     emit_events(org, rng, account, story)
     emit_surveys(org, rng, account, story)
+    # Last: the rep's view and stated relationships draw after every other record.
+    perceived = emit_perception(org, rng, account.id, story)
     won_last_year = sum(d.value for d in story.deals if d.won and 0 <= d.close <= 365)
     return {
         "account_id": account.id,
@@ -236,4 +239,6 @@ def _generate_account(
         "relationship_end": org.date(story.end) if story.end else None,
         "share_of_wallet": round(won_last_year / wallet, 3) if wallet else None,
         "quirks": list(story.quirks),
+        # Not in the ground-truth CSV: what the rep believes is in the org itself.
+        "perceived_type": perceived,
     }

@@ -37,6 +37,8 @@ COMMITMENTS = ("committed", "trapped", "switchable", "exit")
 
 
 INFLUENCES = ("high", "medium", "low")
+# A quarter of the accounts have no perceived type, so no gap (null).
+PERCEPTION_GAPS = ("none", "overestimated", "underestimated", None)
 
 
 WRITE_PATHS = ("composite/sobjects", "jobs/ingest", "tooling/sobjects")
@@ -103,6 +105,8 @@ def account_row(n: int, version: int = 0) -> dict[str, Any]:
         "next_step": f"Step {k % 7} for account {n}",
         "type_reasons": f"Reason {k % 11}: {n} won deals",
         "as_of_date": date(2026, 11, 23),
+        # Per account, not per version: the rep's view changes rarely.
+        "perception_gap": PERCEPTION_GAPS[n % 4],
     }
 
 

@@ -55,7 +55,15 @@ GOLDEN = {
 }
 
 
+# Beliefs added after the golden org (generator/perception.py, pinned by
+# test_generator_perception.py): drawn last, they leave every other value as it was.
+PERCEPTION_KEYS = frozenset(
+    {"Relationship_Perceived_Type__c", "Stated_Relationship__c", "perceived_type"}
+)
+
+
 def _digest(rows: list[dict[str, Any]]) -> str:
+    rows = [{k: v for k, v in row.items() if k not in PERCEPTION_KEYS} for row in rows]
     lines = sorted(json.dumps(row, sort_keys=True, default=repr) for row in rows)
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 

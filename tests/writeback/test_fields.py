@@ -24,6 +24,7 @@ NS = {"md": METADATA_NAMESPACE}
 EXPECTED_TYPES = {
     ("Account", "Relationship_Type__c"): "Picklist",
     ("Account", "Relationship_Perceived_Type__c"): "Picklist",
+    ("Account", "Relationship_Perception_Gap__c"): "Picklist",
     ("Account", "Relationship_Strength__c"): "Number",
     ("Account", "Relationship_Trend__c"): "Picklist",
     ("Account", "Relationship_Commitment__c"): "Picklist",

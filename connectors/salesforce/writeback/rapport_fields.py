@@ -132,6 +132,12 @@ def _xml_value(parent: ET.Element, tag: str, value: Any) -> None:
         element.text = str(value)
 
 
+# The perception gap's picklist values ("No Gap" rather than "None", which
+# Salesforce shows for an empty picklist); the write-back mapping translates
+# the mart's codes to them.
+PERCEPTION_GAP_LABELS = ("No Gap", "Overestimated", "Underestimated")
+
+
 def _relationship_type_labels() -> tuple[str, ...]:
     from rapport.typology import relationship_types
 
@@ -217,6 +223,16 @@ def rapport_fields() -> tuple[FieldDefinition, ...]:
             "Your own view of the relationship. Rapport reads it and never changes it.",
             picklist_values=_relationship_type_labels(),
             rep_owned=True,
+        ),
+        FieldDefinition(
+            "Account",
+            "Relationship_Perception_Gap__c",
+            "Relationship Perception Gap",
+            "Picklist",
+            "Whether the perceived relationship is above or below the one Rapport computes.",
+            "Overestimated: the team (or the customer's survey) believes in more than the "
+            "behaviour shows. Empty when nobody set a perceived type.",
+            picklist_values=PERCEPTION_GAP_LABELS,
         ),
         FieldDefinition(
             "Account",

@@ -4,7 +4,8 @@
     The scores are computed in int_account_scores (dimension scores 0-100,
     null without evidence; strength their weighted mean less the distress
     penalty); type_reasons joins the evidence that decided the type
-    (int_relationship_evidence). -#}
+    (int_relationship_evidence); the perceived type and its gap come from
+    int_account_perception. -#}
 {%- set dimensions = [
     'engagement', 'reciprocity', 'stakeholder_coverage', 'experience',
     'moments', 'commitment', 'competitive', 'value',
@@ -49,6 +50,10 @@ select
     cast(finished.next_level_type as {{ dbt.type_string() }}) as next_level_type,
     cast(finished.next_step as {{ dbt.type_string() }}) as next_step,
     cast(coalesce(reasons.type_reasons, finished.type_rule_reason) as {{ dbt.type_string() }}) as type_reasons,
-    cast(finished.as_of_date as date) as as_of_date
+    cast(finished.as_of_date as date) as as_of_date,
+    cast(perception.perceived_type as {{ dbt.type_string() }}) as perceived_type,
+    cast(perception.perception_source as {{ dbt.type_string() }}) as perception_source,
+    cast(perception.perception_gap as {{ dbt.type_string() }}) as perception_gap
 from finished
 left join reasons on finished.account_id = reasons.account_id
+left join {{ ref('int_account_perception') }} as perception on finished.account_id = perception.account_id

@@ -7,6 +7,7 @@
     ['number_of_employees', 'number_of_employees', 'int'],
     ['owner_id', 'owner_id', 'string'],
     ['estimated_annual_wallet_c', 'estimated_annual_wallet', 'float'],
+    ['relationship_perceived_type_c', 'perceived_type_value', 'string'],
     ['created_date', 'created_at', 'timestamp'],
     ['system_modstamp', 'modified_at', 'timestamp'],
 ]) }}

@@ -5,6 +5,7 @@
     ['score_c', 'score', 'float'],
     ['touchpoint_c', 'touchpoint', 'string'],
     ['comment_c', 'comment', 'string'],
+    ['stated_relationship_c', 'stated_relationship', 'string'],
     ['responded_at_c', 'responded_at', 'timestamp'],
     ['created_date', 'created_at', 'timestamp'],
     ['system_modstamp', 'modified_at', 'timestamp'],
