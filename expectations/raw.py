@@ -215,10 +215,10 @@ def _negative_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement 
         return None
     scope = t.live
     if condition is not None:
-        scope += f" and coalesce({quote(str(condition))}, false)"
-    where = f"{scope} and {quote(column)} < 0"
+        scope += f" and coalesce({t.q(str(condition))}, false)"
+    where = f"{scope} and {t.q(column)} < 0"
     negative, lowest = t.ctx.sql.rows(
-        f"select count(*) filter (where {where}), min({quote(column)}) from {t.relation} "
+        f"select count(*) filter (where {where}), min({t.q(column)}) from {t.relation} "
         f"where {scope}"
     )[0]
     rows = f"live rows where {condition}" if condition is not None else "live rows"
