@@ -21,6 +21,7 @@ from connectors.salesforce.extract.field_set import (
     vanished_fields,
 )
 from connectors.salesforce.extract.fields import ExtractField
+from local_org.schema import FieldSpec
 from tests.factories import account_id
 from tests.factories.connector import connector_store
 
@@ -62,6 +63,27 @@ def test_a_field_that_disappears_is_nulled_on_every_row_with_a_warning(
     third = run.run(objects=OBJECTS)  # nothing changed: incremental again, no warning
     assert third.vanished_fields == []
     assert "no longer in the org's describe" not in caplog.text
+    assert third.rows_per_table.get("account", 0) < len(raw)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_field_that_appears_is_read_on_every_row(extraction, transport):
+    """A field granted back by field-level security already holds values on rows
+    whose SystemModstamp did not move: only a whole read brings them in."""
+    store = connector_store(12)
+    run = extraction(store)
+    run.configure(bulk_threshold_rows=TRANSPORTS[transport])
+    run.run(objects=OBJECTS)
+    store.add_field("Account", FieldSpec("Tier__c", "string", "Tier", 40, custom=True))
+    store.update("Account", account_id(2), {"Tier__c": "Gold"})
+
+    second = run.run(objects=OBJECTS)
+
+    raw = run.raw("Account")
+    assert second.rows_per_table["account"] == len(raw)  # whole, not just the one change
+    assert {i: r["tier_c"] for i, r in raw.items() if r["tier_c"]} == {account_id(2): "Gold"}
+    assert raw == run.in_org("Account")
+    third = run.run(objects=OBJECTS)  # the new set is remembered: incremental again
     assert third.rows_per_table.get("account", 0) < len(raw)
 
 
