@@ -54,6 +54,8 @@ INTENDED = {
     "local_org.values.RecordError": UNEXPECTED,
     "local_org.tooling.CustomFieldError": UNEXPECTED,
     "rapport.report_data.ReportError": CONFIG_ERROR,
+    "rapport.backtest.run.BacktestInputError": CONFIG_ERROR,
+    "rapport.backtest.replay.ReplayError": UNEXPECTED,
 }
 
 
