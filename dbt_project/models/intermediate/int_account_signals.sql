@@ -107,6 +107,13 @@ deals as (
         count(case when is_purchase and close_date > {{ year_ago }} then 1 end) as won_deals_last_365,
         count(case when is_purchase and close_date > {{ two_years_ago }} then 1 end) as won_deals_last_730,
         count(
+            case
+                when is_won and close_date > {{ two_years_ago }}
+                    and opportunity_type = {{ sql_string(var('renewal_opportunity_type')) }}
+                    then 1
+            end
+        ) as won_renewals_last_730,
+        count(
             case when is_purchase and close_date > {{ two_years_ago }} and is_promotion_deal then 1 end
         ) as promotion_purchases_last_730,
         count(case when is_closed and not is_won then 1 end) as lost_deals,
@@ -241,7 +248,14 @@ touches as (
         count(case when cast(occurred_at as date) > {{ year_ago }} and is_meeting then 1 end) as meetings_last_365,
         count(distinct case when cast(occurred_at as date) > {{ year_ago }} then area end) as areas_touched_last_365,
         max(cast(occurred_at as date)) as last_touch_date,
-        max(case when direction in ('inbound', 'mutual') then cast(occurred_at as date) end) as last_inbound_date
+        {#- The customer reaching out to us: a support case (help with what
+            they bought) and a survey answer (we asked) are not. -#}
+        max(
+            case
+                when direction in ('inbound', 'mutual') and source_object not in ('case', 'survey_response')
+                    then cast(occurred_at as date)
+            end
+        ) as last_inbound_date
     from {{ ref('int_touchpoints') }}
     where cast(occurred_at as date) <= {{ as_of }}
         and source_object not in ('opportunity', 'order')
@@ -366,6 +380,7 @@ select
     coalesce(occasions.purchase_occasions, 0) as purchase_occasions,
     coalesce(deals.won_deals_last_365, 0) as won_deals_last_365,
     coalesce(deals.won_deals_last_730, 0) as won_deals_last_730,
+    coalesce(deals.won_renewals_last_730, 0) as won_renewals_last_730,
     {#- Share of the purchases of the last two years made on a promotion
         (vars promotion_deal_name_patterns): a customer who needs deals to
         come back. Null without a purchase in two years. -#}
