@@ -175,6 +175,7 @@ LABEL_COLUMNS = (
     "relationship_end",
     "share_of_wallet",
     "quirks",
+    "story_type",
 )
 
 
@@ -231,7 +232,8 @@ def _generate_account(
     return {
         "account_id": account.id,
         "account_name": account.name,
-        "relationship_type": code,
+        "relationship_type": story.true_type or code,
+        "story_type": code,
         "is_hostage": story.hostage,
         "hostage_signals": sorted(story.signals),
         "segment": segment,

@@ -221,9 +221,14 @@ def _story_engaged(rng: random.Random, story: Story) -> None:
     else:
         story.quirk("no_contract_opportunity")
     if story.hostage:
-        # Already bound by a first, short contract while the big one is negotiated.
+        # Already bound by a first, short contract while the big one is
+        # negotiated. Held by a contract in force, the account is married by
+        # the seed's definitions (married: contracts; engaged: about to sign
+        # them), so that is its label; the bigger contract in the making stays
+        # in its records, an honest overlap with engaged.
         start = rng.uniform(60, 330)
         story.contracts.insert(0, ContractPlan(start, 12, "Activated", start + 20, start - 2))
+        story.true_type = "married"
     middle = story.start / 2
     recent, recent_inbound = 1.5, story.profile.inbound_share
     if "falling_engagement" in story.signals:
@@ -363,8 +368,7 @@ def _story_ex(rng: random.Random, story: Story) -> None:
         story.quirk("short_history")
     newest = ended + rng.uniform(30, 150)
     story.deals = repeat_deals(rng, story, story.start - 20, newest, per_year)
-    if not any(d.won for d in story.deals):
-        _ensure_wins(story, 1)
+    _ensure_repeat_purchase(rng, story, oldest=story.start - 20, newest=newest)
     if rng.random() < 0.45 and story.start - ended > 450:
         first = story.start - rng.uniform(60, 300)
         story.contracts = contract_chain(rng, first, ended)
@@ -395,6 +399,30 @@ def _story_ex(rng: random.Random, story: Story) -> None:
     story.phases = phases
     story.service_window = (story.start, ended)
     story.committed_since = story.start - 365 if story.contracts else None
+
+
+def _ensure_repeat_purchase(rng: random.Random, story: Story, oldest: float, newest: float) -> None:
+    """An ex bought at least twice, weeks apart: a single purchase is a one-night stand.
+
+    The seed's ex is a relationship that has ended; one purchase and silence is
+    the one-night stand's footprint, whatever followed it. A short history
+    keeps its few deals, and a second purchase weeks (not days) from the first.
+    """
+    _ensure_wins(story, 2)
+    won = [d for d in story.deals if d.won]
+    if len(won) >= 2:
+        return
+    taken = won[0].close if won else None
+    for _ in range(20):
+        close = rng.uniform(newest, oldest)
+        if taken is None or abs(close - taken) >= 30:
+            break
+    value = money(story.annual_spend / 2 * rng.lognormvariate(0, 0.35))
+    kind = "New Business" if taken is None or close > taken else "Existing Business"
+    story.deals.append(closed_deal(rng, story, close, kind, value, True))
+    story.quirk("second_purchase")
+    if taken is None:
+        _ensure_repeat_purchase(rng, story, oldest, newest)
 
 
 STORY_BUILDERS = {

@@ -96,6 +96,10 @@ class Story:
     signals: set[str] = field(default_factory=set)
     bad_quarter: float | None = None  # days ago of a rough patch in a good relationship
     decline_since: float | None = None  # falling engagement starts here
+    # The type the account is by definition when the story left another
+    # type's footprint (an engaged story already bound by a contract is
+    # married); None: the story's own code.
+    true_type: str | None = None
 
     def quirk(self, name: str) -> None:
         self.quirks.append(name)

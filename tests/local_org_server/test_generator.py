@@ -410,10 +410,23 @@ def test_labels_cover_every_account(org: GeneratedOrg) -> None:
 
 
 def test_type_mix_covers_every_code_in_the_chosen_proportions(org: GeneratedOrg) -> None:
-    mix = Counter(label["relationship_type"] for label in org.labels)
+    mix = Counter(label["story_type"] for label in org.labels)
     assert set(mix) == set(TYPE_CODES)
     for code in TYPE_CODES:
         assert abs(mix[code] / len(org.labels) - PROFILES[code].mix) < 0.01
+
+
+def test_a_story_is_labelled_by_definition_only_where_it_left_another_footprint(
+    org: GeneratedOrg,
+) -> None:
+    # The one relabelling: an engaged story already bound by a contract in
+    # force (a hostage) is married by definition; every other label is its story.
+    moved = [label for label in org.labels if label["relationship_type"] != label["story_type"]]
+    assert moved
+    assert {(label["story_type"], label["relationship_type"]) for label in moved} == {
+        ("engaged", "married")
+    }
+    assert all(label["is_hostage"] for label in moved)
 
 
 def test_small_orgs_still_get_every_type() -> None:
@@ -423,7 +436,8 @@ def test_small_orgs_still_get_every_type() -> None:
 
 def test_hostages_are_contracted_accounts(org: GeneratedOrg) -> None:
     hostages = [label for label in org.labels if label["is_hostage"]]
-    assert {label["relationship_type"] for label in hostages} <= {"married", "engaged"}
+    # Held by a contract in force: married by definition, whatever the story.
+    assert {label["relationship_type"] for label in hostages} == {"married"}
     married = _accounts_of(org, "married")
     share = len(_accounts_of(org, "married", hostage=True)) / len(married)
     assert 0.1 < share < 0.45

@@ -109,3 +109,31 @@ def test_hostages_are_held_by_bigger_contracts_than_healthy_married_accounts(
     hostage = [s for a in _labels(org, "married", True) if (s := contract_share(a))]
     healthy = [s for a in _labels(org, "married", False) if (s := contract_share(a))]
     assert median(hostage) > 1.2 * median(healthy)
+
+
+def test_an_ex_bought_more_than_once_weeks_apart(org: GeneratedOrg) -> None:
+    # The seed's ex is a relationship that ended; one purchase and silence is
+    # a one-night stand's footprint. Short histories stay (the overlap with a
+    # one-night stand that lasted a little longer).
+    deals = _deals(org)
+    short = 0
+    for account in _labels(org, "ex"):
+        closes = sorted(
+            d["CloseDate"]
+            for d in deals[account]
+            if d["IsWon"] and (d["Amount"] is None or d["Amount"] > 0)
+        )
+        assert len(closes) >= 2, account
+        assert closes[-1] - closes[0] >= dt.timedelta(days=20), account
+        short += len(closes) <= 3
+    assert short >= 3
+
+
+def test_engaged_accounts_have_signed_no_contract_yet(org: GeneratedOrg) -> None:
+    signed = {
+        c["AccountId"]
+        for c in org.records["Contract"]
+        if c["Status"] in ("Activated", "Expired", "Terminated")
+    }
+    engaged = _labels(org, "engaged")
+    assert engaged and not engaged & signed

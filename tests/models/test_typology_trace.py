@@ -166,6 +166,21 @@ class Org:
             )
         )
 
+    def support_case(self, account: str, days: int) -> None:
+        self.rows["Case"].append(
+            record(
+                "500",
+                AccountId=account,
+                Type="Billing",
+                Priority="Medium",
+                Status="Closed",
+                IsEscalated=False,
+                IsClosed=True,
+                ClosedDate=at(days - 1),
+                created=at(days),
+            )
+        )
+
     def late_order(self, account: str, days: int) -> None:
         self.rows["Order"].append(
             record(
@@ -282,6 +297,22 @@ def build_org() -> tuple[Org, dict[str, str]]:
     org.deal(ex, days=400, won=False, competitor=True)
     org.call(ex, 30, "Outbound")
 
+    # An ex who, after leaving, filed a billing case and answered a survey:
+    # asking for help with what they bought and answering us is not reaching out.
+    ids["ex_with_case"] = ex_case = org.account("Ex Billing Corp", created_days_ago=1500)
+    for days in (900, 700):
+        org.deal(ex_case, days=days)
+    org.support_case(ex_case, 60)
+    org.survey(ex_case, 40, 5)
+
+    # Renewals won, but the contracts live in another tool: the CRM holds no
+    # contract record, and the renewals say the customer is under contract.
+    ids["renewed_outside_crm"] = renewed = org.account("Renewed Elsewhere plc")
+    org.deal(renewed, days=900)
+    for days in (500, 100):
+        org.deal(renewed, days=days, kind="Renewal")
+    org.call(renewed, 20, "Inbound", org.contact(renewed, "Buyer"))
+
     ids["hostage"] = hostage = org.account("Hostage Holdings", created_days_ago=2000)
     for days in (60, 400, 800):
         org.deal(hostage, days=days, kind="Renewal")
@@ -379,6 +410,16 @@ def test_orders_weeks_apart_are_two_occasions_an_add_on_is_not(traced):
     ].set_index("account_id")["signal_value"]
     assert occasions[traced["ids"]["repeat_weeks_apart"]] == 2
     assert occasions[traced["ids"]["add_on"]] == 1
+
+
+def test_a_support_case_or_a_survey_answer_is_not_reaching_out(traced):
+    assert traced["ex_with_case"]["relationship_type"] == "ex"
+
+
+def test_renewals_won_without_a_contract_record_are_a_marriage(traced):
+    renewed = traced["renewed_outside_crm"]
+    assert renewed["relationship_type"] == "married"
+    assert "renewals won (2 years) 2" in renewed["type_reasons"]
 
 
 def test_a_shopper_with_a_quote_against_a_competitor_is_not_engaged(traced):

@@ -62,7 +62,13 @@ opportunities as (
             {{ 'or ' if not loop.first }}lower(opportunities.opportunity_name) like {{ sql_string(pattern) }}
             {%- endfor %},
             false
-        ) as is_contract_deal
+        ) as is_contract_deal,
+        coalesce(
+            {%- for pattern in var('promotion_deal_name_patterns') %}
+            {{ 'or ' if not loop.first }}lower(opportunities.opportunity_name) like {{ sql_string(pattern) }}
+            {%- endfor %},
+            false
+        ) as is_promotion_deal
     from opportunities_as_of as opportunities
 ),
 
@@ -88,6 +94,16 @@ deals as (
         count(case when is_purchase then 1 end) as won_deals,
         count(case when is_purchase and close_date > {{ year_ago }} then 1 end) as won_deals_last_365,
         count(case when is_purchase and close_date > {{ two_years_ago }} then 1 end) as won_deals_last_730,
+        count(
+            case
+                when is_won and close_date > {{ two_years_ago }}
+                    and opportunity_type = {{ sql_string(var('renewal_opportunity_type')) }}
+                    then 1
+            end
+        ) as won_renewals_last_730,
+        count(
+            case when is_purchase and close_date > {{ two_years_ago }} and is_promotion_deal then 1 end
+        ) as promotion_purchases_last_730,
         count(case when is_closed and not is_won then 1 end) as lost_deals,
         count(
             case
@@ -221,7 +237,14 @@ touches as (
         count(case when cast(occurred_at as date) > {{ year_ago }} and is_meeting then 1 end) as meetings_last_365,
         count(distinct case when cast(occurred_at as date) > {{ year_ago }} then area end) as areas_touched_last_365,
         max(cast(occurred_at as date)) as last_touch_date,
-        max(case when direction in ('inbound', 'mutual') then cast(occurred_at as date) end) as last_inbound_date
+        {#- The customer reaching out to us: a support case (help with what
+            they bought) and a survey answer (we asked) are not. -#}
+        max(
+            case
+                when direction in ('inbound', 'mutual') and source_object not in ('case', 'survey_response')
+                    then cast(occurred_at as date)
+            end
+        ) as last_inbound_date
     from {{ ref('int_touchpoints') }}
     where cast(occurred_at as date) <= {{ as_of }}
         and source_object not in ('opportunity', 'order')
@@ -276,7 +299,15 @@ service as (
     select
         account_id,
         count(case when is_escalated and cast(created_at as date) > {{ year_ago }} then 1 end) as escalations_last_365,
-        count(case when not is_closed or cast(closed_at as date) > {{ as_of }} then 1 end) as open_cases
+        count(case when not is_closed or cast(closed_at as date) > {{ as_of }} then 1 end) as open_cases,
+        {#- A problem left unsolved: a case still open stale_case_days after it came in. -#}
+        count(
+            case
+                when (not is_closed or cast(closed_at as date) > {{ as_of }})
+                    and cast(created_at as date) <= {{ dbt.dateadd('day', -var('stale_case_days'), as_of) }}
+                    then 1
+            end
+        ) as stale_open_cases
     from {{ ref('stg_salesforce__case') }}
     where cast(created_at as date) <= {{ as_of }}
     group by account_id
@@ -339,6 +370,14 @@ select
     coalesce(occasions.purchase_occasions, 0) as purchase_occasions,
     coalesce(deals.won_deals_last_365, 0) as won_deals_last_365,
     coalesce(deals.won_deals_last_730, 0) as won_deals_last_730,
+    coalesce(deals.won_renewals_last_730, 0) as won_renewals_last_730,
+    {#- Share of the purchases of the last two years made on a promotion
+        (vars promotion_deal_name_patterns): a customer who needs deals to
+        come back. Null without a purchase in two years. -#}
+    case
+        when deals.won_deals_last_730 > 0
+            then 1.0 * deals.promotion_purchases_last_730 / deals.won_deals_last_730
+    end as promotion_purchase_share,
     coalesce(deals.lost_deals, 0) as lost_deals,
     {{ when_available(has.competitor, 'coalesce(deals.lost_to_competitor_last_365, 0)') }}
         as lost_to_competitor_last_365,
@@ -392,6 +431,7 @@ select
     coalesce(surveys.surveys_last_365, 0) as surveys_last_365,
     {{ when_available(has.case, 'coalesce(service.escalations_last_365, 0)') }} as escalations_last_365,
     {{ when_available(has.case, 'coalesce(service.open_cases, 0)') }} as open_cases,
+    {{ when_available(has.case, 'coalesce(service.stale_open_cases, 0)') }} as stale_open_cases,
     {{ when_available(has.order, 'coalesce(deliveries.orders_last_365, 0)') }} as orders_last_365,
     {{ when_available(has.order, 'coalesce(deliveries.late_deliveries_last_365, 0)') }} as late_deliveries_last_365,
     coalesce(people.contacts_total, 0) as contacts_total,
