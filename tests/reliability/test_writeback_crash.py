@@ -39,7 +39,7 @@ ACCOUNTS, CONTACTS, BATCH = 24, 8, 4
 SEEDS = [11, 23, 37, 41, 53, 67, 79, 97]
 HOOKS = [
     "connectors.salesforce.writeback.state:WritebackLedger.record",
-    "connectors.salesforce.writeback.state:WritebackLedger._insert",
+    "rapport.warehouse.duckdb_sql:DuckDbSql._write",
     "connectors.salesforce.writeback.send:_send_composite_batch",
 ]
 SETTLED = {SUCCESS, ALREADY_IN_CRM, CONFLICT}

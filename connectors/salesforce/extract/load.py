@@ -119,6 +119,7 @@ def load_salesforce(
         describe_dir=settings.state_dir / "describe",
     )
     p = pipeline(settings)
+    _finish_pending(p)
     try:
         with _one_object_at_a_time():
             info = p.run(
@@ -155,6 +156,24 @@ def load_salesforce(
         api_requests_used=client.budget.used,
         api_requests_limit=client.budget.limit,
     )
+
+
+def _finish_pending(p: dlt.Pipeline) -> None:
+    """Load what an interrupted run extracted but did not load, before extracting anew.
+
+    A run killed between dlt's extract and load steps leaves its package on
+    disk (its watermarks with it). Given a source while such a package waits,
+    dlt's ``run`` loads the package and returns without extracting, so the
+    rerun after a crash would report success having read none of the changes
+    made since. Finishing the package first keeps data and watermarks in step
+    and lets the run extract as asked.
+    """
+    if not p.has_pending_data:
+        return
+    logger.warning("Loading the rows an interrupted extraction left pending in %s.", p.working_dir)
+    info = p.run()  # no data: normalize and load the pending packages, nothing else
+    if info is not None:
+        info.raise_on_failed_jobs()
 
 
 def _connector_error(error: BaseException) -> BaseException | None:
