@@ -30,11 +30,15 @@ class Kill:
     call: int = 1
     when: str = "before"
     delay: float = 0.0
+    # Count only the calls with a text argument holding this (lower case): a
+    # kill after the first "rename to" of a SQL statement hook, say.
+    match: str | None = None
 
     def describe(self) -> str:
         if self.hook is None:
             return f"after {self.delay:.2f}s"
-        return f"{self.when} call {self.call} of {self.hook}"
+        matching = f" matching {self.match!r}" if self.match else ""
+        return f"{self.when} call {self.call}{matching} of {self.hook}"
 
 
 def choose(seed: int, hooks: list[str], max_call: int, max_delay: float) -> Kill:
@@ -67,6 +71,7 @@ class Tally:
     run: int = 0
     survived: int = 0
     killed: int = 0
+    needed_repair: int = 0  # trials whose kill left the target behind until the rerun
 
     def line(self) -> str:
         return (
@@ -87,8 +92,15 @@ def _arm(kill: Kill) -> None:
     original: Callable[..., Any] = getattr(owner, method or attribute)
     calls = 0
 
+    def matches(args: tuple[Any, ...]) -> bool:
+        return kill.match is None or any(
+            isinstance(a, str) and kill.match in a.lower() for a in args
+        )
+
     def patched(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
+        if not matches(args):
+            return original(*args, **kwargs)
         calls += 1
         if calls == kill.call and kill.when == "before":
             os.kill(os.getpid(), signal.SIGKILL)

@@ -186,3 +186,23 @@ def test_a_rerun_after_a_kill_between_dlt_steps_also_reads_the_new_changes(start
     for object_name in OBJECTS:
         run.assert_raw_equals_org(object_name)
     assert_deletes_marked(run)
+
+
+@pytest.mark.parametrize(
+    "hook",
+    # The normalized package committed, its extracted copy not yet removed:
+    # dlt then failed every later run with "Directory not empty".
+    ["dlt.common.storages.load_storage:LoadStorage.commit_new_load_package"],
+    ids=["normalized-extracted-copy-left"],
+)
+def test_a_rerun_recovers_a_package_caught_between_two_of_dlts_commits(start, tmp_path, hook):
+    run = start()
+    run.run(objects=OBJECTS)
+    change_org(run.org.store, random.Random(11), "before")
+    kill = Kill(hook=hook, call=1, when="after")
+    assert run_and_kill(extract_child, (run.settings,), kill, tmp_path, timeout=120).killed
+
+    run.run(objects=OBJECTS)
+
+    for object_name in OBJECTS:
+        run.assert_raw_equals_org(object_name)

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # dlt reads its extract options from the environment (and config files).
 _NEXT_ITEM_MODE = "EXTRACT__NEXT_ITEM_MODE"
+# The table hint behind write_disposition={"deduplicated": True} (source.py).
+_DEDUPLICATED_HINT = "x-stage-data-deduplicated"
 # Errors whose own message says what went wrong; dlt's wrapping only buries it.
 _CONNECTOR_ERRORS = (
     SalesforceApiError,
@@ -167,13 +169,32 @@ def _finish_pending(p: dlt.Pipeline) -> None:
     rerun after a crash would report success having read none of the changes
     made since. Finishing the package first keeps data and watermarks in step
     and lets the run extract as asked.
+
+    Two repairs come first. A kill between normalize's commit of a package
+    and its removal of the extracted copy leaves both, and every later run
+    fails on "Directory not empty"; the normalized one is whole (its commit
+    is one rename), so the extracted copy goes. And the resource promises
+    dlt each Id once per load so the merge skips deduplicating the stage;
+    a package resumed after a crash may repeat a job's rows in the stage, so
+    its merge deduplicates.
     """
     if not p.has_pending_data:
         return
     logger.warning("Loading the rows an interrupted extraction left pending in %s.", p.working_dir)
-    info = p.run()  # no data: normalize and load the pending packages, nothing else
-    if info is not None:
-        info.raise_on_failed_jobs()
+    normalized = set(p.list_normalized_load_packages())
+    extracted = p._get_normalize_storage().extracted_packages  # no public API for it
+    for load_id in normalized.intersection(p.list_extracted_load_packages()):
+        extracted.delete_package(load_id)
+    if p.list_extracted_load_packages():
+        p.normalize()
+    packages = p._get_load_storage().normalized_packages
+    for load_id in p.list_normalized_load_packages():
+        schema = packages.load_schema(load_id)
+        for table in schema.tables.values():
+            table.pop(_DEDUPLICATED_HINT, None)  # type: ignore[misc]
+        packages.save_schema(load_id, schema)
+    info = p.load()
+    info.raise_on_failed_jobs()
 
 
 def _connector_error(error: BaseException) -> BaseException | None:
