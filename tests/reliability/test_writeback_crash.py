@@ -11,6 +11,7 @@ values, and ``writeback_state`` must agree with the CRM.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,16 +184,18 @@ def survived() -> Iterator[Tally]:
     print(f"\n{tally.line()}; {tally.needed_repair} left the CRM behind the marts until the rerun")
 
 
-_REFERENCE: dict[bool, dict] = {}  # what an uninterrupted run leaves, per transport
+_REFERENCE: dict[bool, tuple[dict, float]] = {}  # per transport: what an uninterrupted
+# run leaves, and how long the write of the new version took (timed kills fall within it)
 
 
-def reference_values(start_env: Any, bulk: bool) -> dict:
+def reference_values(start_env: Any, bulk: bool) -> tuple[dict, float]:
     if bulk not in _REFERENCE:
         reference = start_env(f"reference-{bulk}", 0)
         reference.sync(options=options(bulk))
         new_version(reference)
+        began = time.monotonic()
         reference.sync(options=options(bulk))
-        _REFERENCE[bulk] = crm_values(reference.org)
+        _REFERENCE[bulk] = (crm_values(reference.org), time.monotonic() - began)
     return _REFERENCE[bulk]
 
 
@@ -203,7 +206,7 @@ CASES = [(seed, False) for seed in SEEDS[:15]] + [(seed, True) for seed in SEEDS
 
 @pytest.mark.parametrize(("seed", "bulk"), CASES)
 def test_writeback_survives_sigkill(start_env, tmp_path, seed, bulk, survived):
-    expected = reference_values(start_env, bulk)
+    expected, seconds = reference_values(start_env, bulk)
 
     env = start_env("crashed", 0)
     env.sync(options=options(bulk))
@@ -211,7 +214,7 @@ def test_writeback_survives_sigkill(start_env, tmp_path, seed, bulk, survived):
     writes = record_writes(env.org)
     earlier_runs = frozenset(row["run_id"] for row in env.ledger_rows())
     hooks = HOOKS[:2] if bulk else HOOKS
-    kill = choose(seed, hooks, max_call=5, max_delay=3.0)
+    kill = choose(seed, hooks, max_call=5, max_delay=seconds)
     info = env.org.info
     args = (info.instance_url, info.access_token, str(info.ca_cert), str(env.marts.path), bulk)
     outcome = run_and_kill(writeback_child, args, kill, tmp_path, timeout=120)
