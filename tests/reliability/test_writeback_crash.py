@@ -11,6 +11,7 @@ values, and ``writeback_state`` must agree with the CRM.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,15 +32,15 @@ from tests.factories.writeback import (
     client,
     contact_row,
 )
-from tests.reliability.crash import Kill, choose, run_and_kill
+from tests.reliability.crash import Kill, Tally, choose, run_and_kill
 
 pytestmark = pytest.mark.slow
 
 ACCOUNTS, CONTACTS, BATCH = 24, 8, 4
-SEEDS = [11, 23, 37, 41, 53, 67, 79, 97]
+SEEDS = [11, 23, 37, 41, 53, 67, 79, 97, 101, 113, 127, 131, 137, 149, 151, 163, 173, 181, 191, 199]
 HOOKS = [
     "connectors.salesforce.writeback.state:WritebackLedger.record",
-    "connectors.salesforce.writeback.state:WritebackLedger._insert",
+    "rapport.warehouse.duckdb_sql:DuckDbSql._write",
     "connectors.salesforce.writeback.send:_send_composite_batch",
 ]
 SETTLED = {SUCCESS, ALREADY_IN_CRM, CONFLICT}
@@ -126,8 +127,14 @@ def record_writes(org: LocalOrg) -> dict[tuple[str, str], list[dict[str, Any]]]:
     return writes
 
 
-def problems(env: WritebackEnv, expected: dict, writes: dict) -> list[str]:
-    """What is wrong after the rerun; empty when write-back survived the crash."""
+def problems(
+    env: WritebackEnv, expected: dict, writes: dict, earlier_runs: frozenset[str] = frozenset()
+) -> list[str]:
+    """What is wrong after the rerun; empty when write-back survived the crash.
+
+    ``earlier_runs``: runs before ``writes`` were recorded, whose log rows
+    cannot account for them.
+    """
     found = []
     crm = crm_values(env.org)
     found += [f"CRM {key} is {crm[key]}, expected {want}" for key, want in expected.items()
@@ -138,6 +145,16 @@ def problems(env: WritebackEnv, expected: dict, writes: dict) -> list[str]:
     found += [f"{key} never logged" for key in expected if key not in last]
     found += [
         f"{key} last logged {status}" for key, status in last.items() if status not in SETTLED
+    ]
+    # Every write the CRM received is in the log: sent and confirmed, or found
+    # already in the CRM by the rerun (sent by the killed run before it logged).
+    in_crm = {
+        (row["object"], row["record_id"])
+        for row in env.ledger_rows()
+        if row["status"] in (SUCCESS, ALREADY_IN_CRM) and row["run_id"] not in earlier_runs
+    }
+    found += [
+        f"{key} written to the CRM, never logged as in it" for key in writes if key not in in_crm
     ]
     for key, sent in writes.items():
         distinct = {repr(sorted(v.items())) for v in sent}
@@ -161,40 +178,43 @@ def _same(ledger: Any, crm: Any) -> bool:
 
 
 @pytest.fixture(scope="module")
-def survived() -> Iterator[dict[str, int]]:
-    tally = {"trials": 0, "killed": 0, "needed_repair": 0}
+def survived() -> Iterator[Tally]:
+    tally = Tally("write-back")
     yield tally
-    print(f"\nwrite-back crash trials: {tally}")
+    print(f"\n{tally.line()}; {tally.needed_repair} left the CRM behind the marts until the rerun")
 
 
-_REFERENCE: dict[bool, dict] = {}  # what an uninterrupted run leaves, per transport
+_REFERENCE: dict[bool, tuple[dict, float]] = {}  # per transport: what an uninterrupted
+# run leaves, and how long the write of the new version took (timed kills fall within it)
 
 
-def reference_values(start_env: Any, bulk: bool) -> dict:
+def reference_values(start_env: Any, bulk: bool) -> tuple[dict, float]:
     if bulk not in _REFERENCE:
         reference = start_env(f"reference-{bulk}", 0)
         reference.sync(options=options(bulk))
         new_version(reference)
+        began = time.monotonic()
         reference.sync(options=options(bulk))
-        _REFERENCE[bulk] = crm_values(reference.org)
+        _REFERENCE[bulk] = (crm_values(reference.org), time.monotonic() - began)
     return _REFERENCE[bulk]
 
 
-# Six composite trials (batches of four: kills land between batches) and two
-# Bulk ones (a job is one batch, so fewer points to hit).
-CASES = [(seed, False) for seed in SEEDS[:6]] + [(seed, True) for seed in SEEDS[6:]]
+# Fifteen composite trials (batches of four: kills land between batches) and
+# five Bulk ones (a job is one batch, so fewer points to hit).
+CASES = [(seed, False) for seed in SEEDS[:15]] + [(seed, True) for seed in SEEDS[15:]]
 
 
 @pytest.mark.parametrize(("seed", "bulk"), CASES)
 def test_writeback_survives_sigkill(start_env, tmp_path, seed, bulk, survived):
-    expected = reference_values(start_env, bulk)
+    expected, seconds = reference_values(start_env, bulk)
 
     env = start_env("crashed", 0)
     env.sync(options=options(bulk))
     new_version(env)
     writes = record_writes(env.org)
+    earlier_runs = frozenset(row["run_id"] for row in env.ledger_rows())
     hooks = HOOKS[:2] if bulk else HOOKS
-    kill = choose(seed, hooks, max_call=5, max_delay=3.0)
+    kill = choose(seed, hooks, max_call=5, max_delay=seconds)
     info = env.org.info
     args = (info.instance_url, info.access_token, str(info.ca_cert), str(env.marts.path), bulk)
     outcome = run_and_kill(writeback_child, args, kill, tmp_path, timeout=120)
@@ -204,11 +224,12 @@ def test_writeback_survives_sigkill(start_env, tmp_path, seed, bulk, survived):
     stale = sum(1 for key, want in expected.items() if crm_values(env.org)[key] != want)
     env.sync(options=options(bulk))  # the rerun
 
-    found = problems(env, expected, writes)
-    survived["trials"] += 1
-    survived["killed"] += outcome.killed
-    survived["needed_repair"] += bool(stale)
+    found = problems(env, expected, writes, earlier_runs)
+    survived.run += 1
+    survived.killed += outcome.killed
+    survived.needed_repair += bool(stale)
     assert not found, f"seed {seed} ({kill.describe()}): " + "; ".join(found[:5])
+    survived.survived += 1
 
 
 def test_the_checks_catch_a_corrupted_outcome(start_env):
@@ -225,6 +246,9 @@ def test_the_checks_catch_a_corrupted_outcome(start_env):
     assert any("CRM ('Account'" in p for p in found)
     assert any("ledger says Account" in p for p in found)
     assert any("different values" in p for p in found)
+    writes[("Account", account_row(1)["account_id"])] = [{}]
+    runs = frozenset(row["run_id"] for row in env.ledger_rows())
+    assert any("never logged as in it" in p for p in problems(env, expected, writes, runs))
 
 
 def test_a_kill_is_not_a_silent_success(start_env, tmp_path):

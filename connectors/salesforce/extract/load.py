@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # dlt reads its extract options from the environment (and config files).
 _NEXT_ITEM_MODE = "EXTRACT__NEXT_ITEM_MODE"
+# The table hint behind write_disposition={"deduplicated": True} (source.py).
+_DEDUPLICATED_HINT = "x-stage-data-deduplicated"
 # Errors whose own message says what went wrong; dlt's wrapping only buries it.
 _CONNECTOR_ERRORS = (
     SalesforceApiError,
@@ -121,6 +123,7 @@ def load_salesforce(
         describe_dir=settings.state_dir / "describe",
     )
     p = pipeline(settings)
+    _finish_pending(p)
     try:
         with _one_object_at_a_time():
             info = p.run(
@@ -158,6 +161,43 @@ def load_salesforce(
         api_requests_limit=client.budget.limit,
         vanished_fields=list(report.vanished_fields),
     )
+
+
+def _finish_pending(p: dlt.Pipeline) -> None:
+    """Load what an interrupted run extracted but did not load, before extracting anew.
+
+    A run killed between dlt's extract and load steps leaves its package on
+    disk (its watermarks with it). Given a source while such a package waits,
+    dlt's ``run`` loads the package and returns without extracting, so the
+    rerun after a crash would report success having read none of the changes
+    made since. Finishing the package first keeps data and watermarks in step
+    and lets the run extract as asked.
+
+    Two repairs come first. A kill between normalize's commit of a package
+    and its removal of the extracted copy leaves both, and every later run
+    fails on "Directory not empty"; the normalized one is whole (its commit
+    is one rename), so the extracted copy goes. And the resource promises
+    dlt each Id once per load so the merge skips deduplicating the stage;
+    a package resumed after a crash may repeat a job's rows in the stage, so
+    its merge deduplicates.
+    """
+    if not p.has_pending_data:
+        return
+    logger.warning("Loading the rows an interrupted extraction left pending in %s.", p.working_dir)
+    normalized = set(p.list_normalized_load_packages())
+    extracted = p._get_normalize_storage().extracted_packages  # no public API for it
+    for load_id in normalized.intersection(p.list_extracted_load_packages()):
+        extracted.delete_package(load_id)
+    if p.list_extracted_load_packages():
+        p.normalize()
+    packages = p._get_load_storage().normalized_packages
+    for load_id in p.list_normalized_load_packages():
+        schema = packages.load_schema(load_id)
+        for table in schema.tables.values():
+            table.pop(_DEDUPLICATED_HINT, None)  # type: ignore[misc]
+        packages.save_schema(load_id, schema)
+    info = p.load()
+    info.raise_on_failed_jobs()
 
 
 def _connector_error(error: BaseException) -> BaseException | None:
