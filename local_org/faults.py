@@ -4,7 +4,8 @@ Rapport's retry, re-sign-in and partial-failure handling can only be tested
 against an org that fails, so the org can be told to fail a share of calls
 with the errors Salesforce really sends: 500/503 server errors, the
 concurrent-request limit (retryable, unlike the daily limit), sessions that
-expire, rows locked by another transaction, and slow answers.
+expire, rows locked by another transaction, slow answers, and calls that
+hang past the client's read timeout.
 
 Decisions come from one seeded ``random.Random``, so a test that makes the
 same calls in the same order sees the same faults. Faults apply to data
@@ -53,10 +54,14 @@ class FaultConfig:
     lock_whole_request: bool = False  # refuse the whole write request instead of one record
     session_expires_after_calls: int | None = None  # 401 INVALID_SESSION_ID after N data calls
     latency_ms: float = 0.0  # added to every eligible call
+    # A share of calls hang this long before they are answered, past a
+    # client's read timeout: the client gives up, the org still does the work.
+    timeout_rate: float = 0.0
+    hang_seconds: float = 5.0
     include_sign_in: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("server_error_rate", "concurrent_limit_rate", "lock_row_rate"):
+        for name in ("server_error_rate", "concurrent_limit_rate", "lock_row_rate", "timeout_rate"):
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"FaultConfig.{name} must be between 0 and 1, got {rate}")
@@ -109,7 +114,14 @@ class FaultInjector:
         )
 
     def latency_seconds(self) -> float:
-        return self._config.latency_ms / 1000.0
+        """The delay before this call is answered: the latency, or a hang past the timeout."""
+        config = self._config
+        if config.timeout_rate:
+            with self._lock:
+                if self._random.random() < config.timeout_rate:
+                    self.injected["timeout"] += 1
+                    return config.hang_seconds
+        return config.latency_ms / 1000.0
 
     def session_expired(self, token: str) -> bool:
         """Count a data call on ``token``; True once it is past its allowance."""

@@ -5,13 +5,19 @@ Three things are set once here rather than at each call site:
     which pass none and would otherwise wait forever on a dead connection;
   * urllib3 ``Retry`` for what is safe to repeat blindly: connection errors,
     read timeouts and 500/502/503/504 answers, with exponential backoff,
-    jitter and Retry-After respected (errors Salesforce signals in the body,
-    such as UNABLE_TO_LOCK_ROW, are retried one level up, in ``retry.py``);
+    jitter and Retry-After respected;
+  * a second try for the refusals Salesforce signals only in the body and
+    that pass by themselves: the concurrent-request limit (403) and a whole
+    request refused with UNABLE_TO_LOCK_ROW. Every caller gets it, the
+    write-back's plain simple-salesforce calls (describe, reads, installs)
+    included; an expired session, which needs a new sign-in, is retried one
+    level up, in ``client.py`` with ``retry.py``'s verdicts;
   * response hooks, so API usage is read from every answer.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +27,11 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
+from connectors.salesforce.api.retry import (
+    DAILY_LIMIT_MARKER,
+    REQUEST_LIMIT_EXCEEDED,
+    TRANSIENT_ERROR_CODES,
+)
 from rapport.config import SalesforceSettings
 
 RETRYABLE_STATUSES = (500, 502, 503, 504)
@@ -33,16 +44,52 @@ ResponseHook = Callable[..., Any]
 
 
 class TimeoutSession(requests.Session):
-    """A session that applies a default timeout to requests that set none."""
+    """A session that applies a default timeout to requests that set none, and
+    tries again, with backoff, an answer that only says "not now"."""
 
-    def __init__(self, timeout: tuple[float, float]) -> None:
+    def __init__(
+        self,
+        timeout: tuple[float, float],
+        attempts: int = 1,
+        backoff_seconds: float = 1.0,
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
         super().__init__()
         self.default_timeout = timeout
+        self.attempts = attempts
+        self.backoff_seconds = backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any):  # type: ignore[override]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, *args, **kwargs)
+        for attempt in range(1, self.attempts + 1):
+            response = super().request(method, url, *args, **kwargs)
+            if attempt == self.attempts or not is_transient_refusal(response):
+                return response
+            time.sleep(min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1)))
+        raise AssertionError("unreachable: the last attempt returns")
+
+
+def is_transient_refusal(response: requests.Response) -> bool:
+    """The concurrent-request limit, or a whole request refused for a locked row.
+
+    Not the daily limit (``TotalRequests``): more calls cannot help there.
+    """
+    if response.status_code not in (400, 403):
+        return False
+    if not urlsplit(response.url).path.startswith("/services/data/"):
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not (isinstance(body, list) and body and isinstance(body[0], dict)):
+        return False
+    code, message = body[0].get("errorCode"), str(body[0].get("message", ""))
+    if code == REQUEST_LIMIT_EXCEEDED:
+        return DAILY_LIMIT_MARKER not in message
+    return code in TRANSIENT_ERROR_CODES
 
 
 class ApiRetry(Retry):
@@ -87,7 +134,12 @@ def transport_retry(settings: SalesforceSettings) -> Retry:
 def build_http_session(
     settings: SalesforceSettings, response_hooks: list[ResponseHook] | None = None
 ) -> requests.Session:
-    session = TimeoutSession((settings.connect_timeout_seconds, settings.timeout_seconds))
+    session = TimeoutSession(
+        (settings.connect_timeout_seconds, settings.timeout_seconds),
+        attempts=settings.max_attempts,
+        backoff_seconds=settings.retry_backoff_seconds,
+        max_backoff_seconds=settings.retry_max_backoff_seconds,
+    )
     retry = transport_retry(settings)
     adapter: HTTPAdapter
     if settings.local_org_url:
