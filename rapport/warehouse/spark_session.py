@@ -24,6 +24,7 @@ def spark_conf(settings: SparkSettings) -> dict[str, str]:
         "spark.master": settings.master,
         "spark.driver.memory": settings.driver_memory,
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.sql.warehouse.dir": str(home / "tables"),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={home / 'metastore'}",
