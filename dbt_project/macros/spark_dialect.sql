@@ -54,3 +54,21 @@
     {%- endfor -%}
     {{ return(default__get_empty_schema_sql(translated)) }}
 {%- endmacro %}
+
+
+{#- dbt's datediff counts the datepart boundaries crossed (DuckDB,
+    PostgreSQL, Snowflake): 10:59 to 11:01 is one hour. dbt-spark's rounds
+    the elapsed seconds up instead (two minutes: one hour; 24h30m: 25), so
+    a case "solved within 24 hours" differed between warehouses. Hours,
+    minutes and seconds count boundaries here too; the other dateparts are
+    dbt-spark's, which already count boundaries. -#}
+{% macro spark__datediff(first_date, second_date, datepart) -%}
+    {%- set seconds = {'hour': 3600, 'minute': 60, 'second': 1} -%}
+    {%- if datepart in seconds -%}
+        ((unix_seconds(date_trunc('{{ datepart }}', {{ second_date }}))
+            - unix_seconds(date_trunc('{{ datepart }}', {{ first_date }}))) div {{ seconds[datepart] }})
+    {%- else -%}
+        {#- dbt.: the internal (dbt-spark) macro, not this one. -#}
+        {{ return(dbt.spark__datediff(first_date, second_date, datepart)) }}
+    {%- endif -%}
+{%- endmacro %}
