@@ -118,8 +118,11 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
             or values.map(lambda v: isinstance(v, (date, datetime))).any()
         ):
             frame[column] = pd.to_datetime(values, utc=True)
+    if frame.empty:
+        return frame
     keys = [c for c in frame.columns if not is_float_dtype(frame[c])]
-    order = frame[keys].astype(str).agg("|".join, axis=1).sort_values().index
+    text = frame[keys].apply(lambda values: values.map(str))
+    order = text.agg("|".join, axis=1).sort_values().index
     return frame.loc[order].reset_index(drop=True)
 
 
