@@ -72,3 +72,29 @@
         {{ return(dbt.spark__datediff(first_date, second_date, datepart)) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- dbt-spark's listagg ignores order_by_clause (it warns and concatenates
+    in whatever order Spark collected the rows), so the type reasons read
+    in another order than on DuckDB. Here the rows are sorted first:
+    collect (sort key, item) pairs, sort them, join the items.
+    order_by_clause: "order by <expression> [asc|desc]". -#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- if order_by_clause -%}
+        {%- set key = modules.re.sub('(?i)^\\s*order\\s+by\\s+', '', order_by_clause) -%}
+        {%- set descending = modules.re.search('(?i)\\s+desc\\s*$', key) is not none -%}
+        {%- set key = modules.re.sub('(?i)\\s+(asc|desc)\\s*$', '', key) -%}
+        {%- set items -%}
+            {{ 'reverse(' if descending }}transform(
+                array_sort(collect_list(struct({{ key }} as sort_key, {{ measure }} as item))),
+                entry -> entry.item
+            ){{ ')' if descending }}
+        {%- endset -%}
+    {%- else -%}
+        {%- set items = 'collect_list(' ~ measure ~ ')' -%}
+    {%- endif -%}
+    {%- if limit_num -%}
+        {%- set items = 'slice(' ~ items ~ ', 1, ' ~ limit_num ~ ')' -%}
+    {%- endif -%}
+    array_join({{ items }}, {{ delimiter_text }})
+{%- endmacro %}
