@@ -23,7 +23,7 @@ from flows.settings import Target, run_settings
 from rapport import progress
 from rapport.dbt_progress import build_details, models_progress
 from rapport.environment import scoped_environ
-from rapport.warehouse import DBT_PROJECT_DIR, dbt_env
+from rapport.warehouse import DBT_PROJECT_DIR, backend_for, dbt_env
 
 # dbt's own failure statuses for models, tests and seeds.
 FAILURE_STATUSES = {"error", "fail", "runtime error"}
@@ -50,6 +50,7 @@ def transform(full_refresh: bool = False, target: Target | None = None) -> None:
     logger = get_run_logger()
     # profiles.yml reads the connection from the environment: set for this
     # invocation only, so the next run in this process starts clean.
+    backend_for(settings.warehouse).before_dbt()
     with scoped_environ(dbt_env(settings.warehouse)):
         result = run_dbt(args, log=logger.info, on_event=models_progress())
     node_results = list(getattr(result.result, "results", None) or [])

@@ -67,6 +67,13 @@ class WarehouseBackend(ABC):
     def describe(self) -> str:
         """Where the warehouse is, for messages (never a secret)."""
 
+    def before_dbt(self) -> None:
+        """Whatever must exist before dbt connects in this process (Spark: the session).
+
+        Nothing for warehouses dbt reaches over the network by itself.
+        """
+        return None
+
     def check_drivers(self) -> None:
         for module in self.drivers:
             require(module, self.extra)

@@ -49,6 +49,17 @@ class SparkBackend(WarehouseBackend):
             env["RAPPORT_SPARK_USER"] = spark.user
         return env
 
+    def before_dbt(self) -> None:
+        """Open the session dbt-spark's ``session`` method will reuse, raw views registered.
+
+        dbt-spark calls ``SparkSession.builder.getOrCreate()``, which returns
+        the session already running in this process: the one with Rapport's
+        catalog and the views over the newest Parquet. Through Thrift, dbt
+        reaches a server whose catalog must hold those views already.
+        """
+        if self.settings.spark.method == "session":
+            self.session()
+
     def session(self) -> Any:
         """The process's SparkSession with the raw tables registered (dbt reuses it)."""
         from rapport.warehouse.spark_session import register_raw_tables, spark_session

@@ -24,6 +24,7 @@ def spark_conf(settings: SparkSettings) -> dict[str, str]:
         "spark.master": settings.master,
         "spark.driver.memory": settings.driver_memory,
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.sql.warehouse.dir": str(home / "tables"),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={home / 'metastore'}",
@@ -39,12 +40,23 @@ def spark_conf(settings: SparkSettings) -> dict[str, str]:
     }
 
 
+# Runtime settings Rapport's own SQL needs and dbt-spark turns off: its
+# session method sets spark.sql.ansi.enabled=false on every statement (dbt's
+# macros assume Spark 3's lenient SQL), which also disables the standard
+# "quoted" identifiers the gates write. Re-applied whenever the session is
+# handed out, so the gates and the ledger after a dbt build see them again.
+RAPPORT_SQL_CONF = ("spark.sql.ansi.enabled", "spark.sql.ansi.doubleQuotedIdentifiers")
+
+
 def spark_session(settings: SparkSettings) -> Any:
     """The process's session, created on first use with ``spark_conf``."""
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None:
+        conf = spark_conf(settings)
+        for key in RAPPORT_SQL_CONF:
+            active.conf.set(key, conf[key])
         return active
     (settings.warehouse_dir / "metastore").mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.appName("rapport").enableHiveSupport()
