@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from connectors.salesforce.writeback.crm_schema import describe_object_fields
-from connectors.salesforce.writeback.install import install_fields
+from connectors.salesforce.writeback.install import create_field, install_fields
 from connectors.salesforce.writeback.mapping import MappingError
 from connectors.salesforce.writeback.rapport_fields import (
     METADATA_NAMESPACE,
@@ -124,6 +124,18 @@ def test_install_fields_creates_the_missing_fields_and_a_second_run_creates_noth
     # Nothing created; the only POST left is the Metadata API's readMetadata (SOAP).
     assert env.org.request_log.count("POST", "tooling/") == 0
     assert env.org.request_log.count("POST") == env.org.request_log.count("POST", "Soap/m/")
+
+
+def test_a_field_created_by_an_answer_that_was_lost_counts_as_installed(make_env):
+    """A POST that timed out may still have created the field; its retry, or an
+    install running alongside, then meets DUPLICATE_DEVELOPER_NAME."""
+    env = make_env(installed=lambda d: False)
+    strength = next(d for d in rapport_fields() if d.name == "Relationship_Strength__c")
+    assert create_field(env.sf, strength) is not None
+
+    assert create_field(env.sf, strength) is None  # the org says it exists: done
+    report = install_fields(env.sf, [strength], grant_access=False)
+    assert report.created == [] and report.existing == [strength.full_name]
 
 
 def test_write_back_installs_missing_rapport_fields_before_writing(make_env):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
+from connectors.salesforce.api.retry import error_details
 from connectors.salesforce.writeback.crm_schema import describe_object_fields
 from connectors.salesforce.writeback.install_access import AccessReport, install_access
 from connectors.salesforce.writeback.install_list_views import install_list_views
@@ -63,13 +64,20 @@ def split_missing(
     return missing, existing
 
 
-def create_field(sf: Salesforce, definition: FieldDefinition) -> str:
-    """POST one CustomField; returns its Id."""
+def create_field(sf: Salesforce, definition: FieldDefinition) -> str | None:
+    """POST one CustomField; returns its Id, or None when the field already exists.
+
+    An earlier attempt whose answer was lost (a read timeout, retried) or an
+    install running alongside may have created it since the describe: the org
+    then answers DUPLICATE_DEVELOPER_NAME, which means the work is done.
+    """
     try:
         result = sf.toolingexecute(
             "sobjects/CustomField", method="POST", data=definition.tooling_body()
         )
     except SalesforceError as error:
+        if error_details(error)[0] == "DUPLICATE_DEVELOPER_NAME":
+            return None
         raise FieldInstallError(f"Creating {definition.full_name} failed: {error}") from error
     if not isinstance(result, dict) or not result.get("success", False):
         raise FieldInstallError(f"Creating {definition.full_name} failed: {result}")
@@ -94,8 +102,8 @@ def install_fields(
     missing, existing = split_missing(sf, definitions)
     report = InstallReport(existing=[d.full_name for d in existing])
     for definition in missing:
-        create_field(sf, definition)
-        report.created.append(definition.full_name)
+        created = create_field(sf, definition) is not None
+        (report.created if created else report.existing).append(definition.full_name)
     if grant_access:
         report.access = install_access(sf, definitions)
     if list_views and every_field:
