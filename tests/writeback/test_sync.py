@@ -128,9 +128,27 @@ def test_10000_changed_accounts_go_by_bulk_api_within_15_calls(make_env):
     assert len(env.last_pushed("Account")) == 10_000
 
 
-def test_records_the_crm_refuses_are_logged_and_retried_alone_next_run(make_env):
+def test_a_record_refused_for_a_locked_row_is_sent_again_within_the_run(make_env):
     env = make_env(accounts=60, contacts=0)
     env.org.faults.configure(lock_row_rate=0.2, seed=7)
+
+    first = env.sync()
+
+    assert env.org.faults.injected["lock_row"] >= 5
+    assert first.object("Account").failed == 0
+    statuses = {row["status"] for row in env.ledger_rows(first.run_id)}
+    assert FAILED not in statuses  # only final outcomes are logged
+    for n, row in enumerate(env.marts.accounts):
+        assert (
+            env.crm("Account", account_id(n), "Relationship_Type__c")
+            == row["relationship_type_label"]
+        )
+
+
+def test_records_the_crm_refuses_are_logged_and_retried_alone_next_run(make_env):
+    env = make_env(accounts=60, contacts=0)
+    # Refused on every attempt of the run for about a fifth of the records (0.6³).
+    env.org.faults.configure(lock_row_rate=0.6, seed=7)
 
     first = env.sync()
 

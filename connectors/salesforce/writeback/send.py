@@ -16,6 +16,7 @@ true, and the next run sends what is still missing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
+from connectors.salesforce.api.retry import TRANSIENT_ERROR_CODES
 from connectors.salesforce.writeback.bulk_ingest import BulkIngestJob, BulkJobError
 from connectors.salesforce.writeback.mapping import PayloadBuilder
 from connectors.salesforce.writeback.plan import PlannedObject
@@ -44,6 +46,11 @@ from connectors.salesforce.writeback.values import format_datetime
 from rapport import progress
 from rapport.config import WritebackSettings
 from rapport.errors import RapportError
+
+# A record refused for a row another transaction holds (UNABLE_TO_LOCK_ROW)
+# is sent again within the run this many times in all; one still refused is
+# logged as failed and sent again by the next run.
+LOCKED_ROW_ATTEMPTS = 3
 
 Log = Callable[[str], None]
 # (object, its complete payload, its describe, the fields it may carry); raises to stop.
@@ -161,8 +168,21 @@ def _send_composite(
     answered: set[str],
 ) -> None:
     for batch in _batches(updates, min(options.batch_size, COMPOSITE_LIMIT)):
-        outcomes = _send_composite_batch(sf, batch)
-        _record_outcomes(ledger, report, item, outcomes, "composite", answered)
+        for attempt in range(1, LOCKED_ROW_ATTEMPTS + 1):
+            outcomes = _send_composite_batch(sf, batch)
+            last = attempt == LOCKED_ROW_ATTEMPTS
+            again = [o for o in outcomes if not last and o.error_code in TRANSIENT_ERROR_CODES]
+            final = [o for o in outcomes if o not in again]
+            _record_outcomes(ledger, report, item, final, "composite", answered)
+            if not again:
+                break
+            batch = [o.update for o in again]
+            time.sleep(_locked_row_backoff(attempt))
+
+
+def _locked_row_backoff(attempt: int) -> float:
+    """Seconds before records refused for a locked row are sent again (0.5, 1, 2 ...)."""
+    return 0.5 * 2 ** (attempt - 1)
 
 
 def _send_composite_batch(
