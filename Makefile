@@ -12,11 +12,12 @@ demo: $(STAMP)
 	$(BIN)/rapport demo
 
 test: $(STAMP) system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --durations=25
 
 # The quick loop while editing: no flow runs, dbt builds, PostgreSQL or Chromium
 # (markers in pyproject.toml), spread over two workers (pytest-xdist): 81 s here,
-# against 134 s on one. `make test` still runs everything, in one process.
+# against 134 s on one. `make test` runs everything, on both cores too (the
+# slowest tests are whole runs that wait on a server as much as on the CPU).
 test-fast: $(STAMP)
 	$(BIN)/pytest -n 2 -m "not slow and not postgres and not browser"
 
