@@ -70,3 +70,23 @@ def mart(
     with duckdb.connect(str(warehouse)) as connection:
         catalog = warehouse.stem
         return connection.sql(f'select * from "{catalog}"."{schema}"."{table}" order by 1').df()
+
+
+def mart_tables(path: Path) -> dict[str, list[tuple]]:
+    """Every table of the marts schema, its rows in a stable order: for comparing
+    two builds (a rerun, an incremental run, a run killed half-way) table by table."""
+    with duckdb.connect(str(path)) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'rapport' and table_schema = 'rapport' "
+                "and table_type = 'BASE TABLE'"
+            ).fetchall()
+        ]
+        return {
+            table: sorted(
+                connection.execute(f'select * from rapport.rapport."{table}"').fetchall(), key=repr
+            )
+            for table in tables
+        }

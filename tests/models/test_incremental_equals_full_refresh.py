@@ -12,12 +12,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.factories.dbt import write_raw_tables
+from tests.factories.dbt import mart_tables, write_raw_tables
 from tests.factories.orgs import AS_OF
 
 pytestmark = pytest.mark.slow
@@ -67,25 +66,6 @@ def _expire_a_contract(records: dict[str, list[dict]]) -> None:
         contract["EndDate"] = ending
 
 
-def _marts(path: Path) -> dict[str, list[tuple]]:
-    # Default configuration, as dbt-duckdb (still open in this process) opened it.
-    with duckdb.connect(str(path)) as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'rapport' and table_schema = 'rapport' "
-                "and table_type = 'BASE TABLE'"
-            ).fetchall()
-        ]
-        return {
-            table: sorted(
-                connection.execute(f'select * from rapport.rapport."{table}"').fetchall(), key=repr
-            )
-            for table in tables
-        }
-
-
 def test_incremental_marts_equal_a_full_refresh(tmp_path, generated_records, dbt_build):
     records = copy.deepcopy(generated_records[0])
     _expire_a_contract(records)
@@ -105,7 +85,7 @@ def test_incremental_marts_equal_a_full_refresh(tmp_path, generated_records, dbt
     shutil.copyfile(warehouse, reference)
     dbt_build(reference, vars={"as_of_date": LATER}, command="build --full-refresh")
 
-    incremental, full = _marts(warehouse), _marts(reference)
+    incremental, full = mart_tables(warehouse), mart_tables(reference)
     assert set(incremental) == set(full)
     assert "fct_touchpoints" in incremental and "relationship_history" in incremental
     for table in sorted(full):

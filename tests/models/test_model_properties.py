@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.factories.dbt import mart, run_dbt, write_raw_tables
+from tests.factories.dbt import mart, mart_tables, run_dbt, write_raw_tables
 from tests.models.account_strategies import (
     CURRENCY_LIMIT,
     SURVEY_LIMIT,
@@ -178,27 +178,9 @@ def test_model_properties_hold_for_generated_accounts(batch, tmp_path_factory):
 
     # Rerun on the same raw tables: the incremental marts (fct_touchpoints,
     # relationship_history) must not double or drift, the rest must not move.
-    before = all_marts(warehouse)
+    before = mart_tables(warehouse)
     run_dbt(warehouse, warehouse.parent / "dbt-target", command="run")
-    after = all_marts(warehouse)
+    after = mart_tables(warehouse)
     assert set(after) == set(before) and "relationship_history" in after
     for table in sorted(before):
         assert after[table] == before[table], f"{table} changed on a rerun over unchanged data"
-
-
-def all_marts(warehouse: Path) -> dict[str, list[tuple]]:
-    """Every table of the marts schema, its rows in a stable order."""
-    with duckdb.connect(str(warehouse)) as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'rapport' and table_schema = 'rapport' and table_type = 'BASE TABLE'"
-            ).fetchall()
-        ]
-        return {
-            table: sorted(
-                connection.execute(f'select * from rapport.rapport."{table}"').fetchall(), key=repr
-            )
-            for table in tables
-        }

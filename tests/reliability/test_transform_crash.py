@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.factories.dbt import run_dbt, write_raw_tables
+from tests.factories.dbt import mart_tables, run_dbt, write_raw_tables
 from tests.factories.gates import Warehouse
 from tests.factories.gates import settings_for as gate_settings
 from tests.factories.orgs import AS_OF, generated_store
@@ -89,24 +89,6 @@ def todays_changes(records: dict[str, list[dict]]) -> None:
         late = {**copy.deepcopy(task), "Id": f"00TLATE{n:011d}", "CreatedDate": stamp}
         late["SystemModstamp"] = late["LastModifiedDate"] = stamp
         tasks.append(late)
-
-
-def marts(path: Path) -> dict[str, list[tuple]]:
-    """Every table in the marts schema, its rows sorted."""
-    with duckdb.connect(str(path)) as connection:
-        names = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'rapport' and table_type = 'BASE TABLE'"
-            ).fetchall()
-        ]
-        return {
-            name: sorted(
-                connection.execute(f'select * from rapport.rapport."{name}"').fetchall(), key=repr
-            )
-            for name in names
-        }
 
 
 def checkpoint(path: Path) -> None:
@@ -171,7 +153,7 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
     target = root / "dbt-target"
     write_raw_tables(base, records)
     run_dbt(base, target, {"as_of_date": AS_OF}, "build --full-refresh")
-    old = marts(base)
+    old = mart_tables(base)
     todays_changes(records)
     write_raw_tables(base, records)
     checkpoint(base)
@@ -181,7 +163,7 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
     with StatementCounter() as counter:
         run_dbt(built, target, {"as_of_date": LATER})
     seconds = time.monotonic() - began
-    new = marts(built)
+    new = mart_tables(built)
     checkpoint(built)
     assert set(old) == set(new) and old != new, "the two versions must differ to tell them apart"
     return Versions(base, built, old, new, target, counter.count, seconds)
@@ -247,13 +229,13 @@ def test_a_killed_build_leaves_every_mart_whole(versions, tmp_path, point, trans
 
     outcome = run_and_kill(dbt_child, (str(warehouse), str(target)), kill, tmp_path, timeout=300)
     _count(transform_tally, outcome.killed)
-    after_kill = marts(warehouse)
+    after_kill = mart_tables(warehouse)
     assert not half_built(after_kill, versions), (
         f"{kill.describe()}: {half_built(after_kill, versions)}"
     )
 
     run_dbt(warehouse, target, {"as_of_date": LATER})  # the rerun
-    assert marts(warehouse) == versions.new, f"{kill.describe()}: the rerun's marts differ"
+    assert mart_tables(warehouse) == versions.new, f"{kill.describe()}: the rerun's marts differ"
     transform_tally.survived += 1
 
 
@@ -333,7 +315,7 @@ def test_killed_gates_leave_the_marts_and_a_whole_audit(versions, tmp_path, seed
     )
     _count(gate_tally, outcome.killed)
     story = f"seed {seed} ({kill.describe()})"
-    assert marts(warehouse) == versions.new, f"{story}: the gates changed the marts"
+    assert mart_tables(warehouse) == versions.new, f"{story}: the gates changed the marts"
     after_kill = audit_rows(warehouse)
     left = {table: runs.get(killed_run, 0) for table, runs in after_kill.items()}
     assert left in ({t: 0 for t in left}, {t: recorded.get(t, 0) for t in left}), (
