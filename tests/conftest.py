@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,12 @@ from rapport import prefect_defaults
 from tests.factories.orgs import AS_OF, RunningOrg, generated_store
 
 prefect_defaults.apply()
+
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 set; a plain run has
+# neither. The CLI sizes its log output from COLUMNS (rapport/consoles.py), so
+# drop them: a test sees the output a cron job or CI log gets.
+for _variable in ("COLUMNS", "LINES"):
+    os.environ.pop(_variable, None)
 
 
 @pytest.fixture(scope="session")

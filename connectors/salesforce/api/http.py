@@ -17,6 +17,7 @@ Three things are set once here rather than at each call site:
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +34,8 @@ from connectors.salesforce.api.retry import (
     TRANSIENT_ERROR_CODES,
 )
 from rapport.config import SalesforceSettings
+
+logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = (500, 502, 503, 504)
 # Sign-in answers every refusal of the SOAP login with HTTP 500, so a status
@@ -67,6 +70,15 @@ class TimeoutSession(requests.Session):
             response = super().request(method, url, *args, **kwargs)
             if attempt == self.attempts or not is_transient_refusal(response):
                 return response
+            logger.warning(
+                "Retrying %s %s after HTTP %d %s (attempt %d of %d).",
+                method,
+                urlsplit(str(url)).path,
+                response.status_code,
+                response.json()[0].get("errorCode"),
+                attempt,
+                self.attempts,
+            )
             time.sleep(min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1)))
         raise AssertionError("unreachable: the last attempt returns")
 
