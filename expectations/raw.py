@@ -186,15 +186,23 @@ def _orphan_references(t: _RawTable, spec: CheckSpec, column: str) -> Measuremen
     return _offending_rows(t, spec, column, where, orphans, observed)
 
 
-def _far_future_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
+def _scope(t: _RawTable, spec: CheckSpec) -> str | None:
+    """The live rows a check looks at, narrowed to those where its boolean column
+    ``where`` holds; None when that column is absent (``t.has`` records the skip)."""
     condition = spec.params.get("where")
-    if condition is not None and not t.has(spec, str(condition)):
+    if condition is None:
+        return t.live
+    if not t.has(spec, str(condition)):
+        return None
+    return f"{t.live} and coalesce({t.q(str(condition))}, false)"
+
+
+def _far_future_dates(t: _RawTable, spec: CheckSpec, column: str) -> Measurement | None:
+    scope = _scope(t, spec)
+    if scope is None:
         return None
     value = t.ctx.sql.timestamp_of(t.landed.column(column), t.landed.type_of(column))
     horizon = _horizon(t.ctx)
-    scope = t.live
-    if condition is not None:
-        scope += f" and coalesce({t.q(str(condition))}, false)"
     where = f"{scope} and {value} > timestamp {literal(horizon.isoformat(sep=' '))}"
     late, latest = t.ctx.sql.rows(
         f"select count(*) filter (where {where}), max({value}) from {t.relation} where {scope}"
@@ -210,12 +218,10 @@ def _negative_values(t: _RawTable, spec: CheckSpec, column: str) -> Measurement 
     Amount on a won deal (a refund booked as a deal, a sign typo): the models
     count it as it is, so the gate names the records for someone to look at.
     """
-    condition = spec.params.get("where")
-    if condition is not None and not t.has(spec, str(condition)):
+    scope = _scope(t, spec)
+    if scope is None:
         return None
-    scope = t.live
-    if condition is not None:
-        scope += f" and coalesce({t.q(str(condition))}, false)"
+    condition = spec.params.get("where")
     where = f"{scope} and {t.q(column)} < 0"
     negative, lowest = t.ctx.sql.rows(
         f"select count(*) filter (where {where}), min({t.q(column)}) from {t.relation} "
