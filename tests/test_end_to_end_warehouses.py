@@ -28,6 +28,21 @@ def crm_fields(sf) -> dict[str, tuple[str | None, float | None]]:
     }
 
 
+def crm_and_mart(settings, mart) -> tuple[dict, dict]:
+    """(type and strength per account in the CRM, the same from the mart), rounded alike."""
+    expected = {
+        account: (label, round(float(score), 1))
+        for account, label, score in zip(
+            mart["account_id"], mart["relationship_type_label"], mart["strength_score"], strict=True
+        )
+    }
+    in_crm = {
+        account: (label, None if score is None else round(float(score), 1))
+        for account, (label, score) in crm_fields(connect(settings.salesforce)).items()
+    }
+    return in_crm, expected
+
+
 def writes(org) -> int:
     return sum(org.request_log.count(method, path) for method, path in WRITES)
 
@@ -48,16 +63,7 @@ def test_run_writes_the_marts_back_then_nothing_the_second_time(
     settings = load_settings()
     assert settings.warehouse.type == kind
     mart = read_table(settings.warehouse, settings.warehouse.marts_schema, "account_relationship")
-    expected = {
-        account: (label, round(float(score), 1))
-        for account, label, score in zip(
-            mart["account_id"], mart["relationship_type_label"], mart["strength_score"], strict=True
-        )
-    }
-    in_crm = {
-        account: (label, None if score is None else round(float(score), 1))
-        for account, (label, score) in crm_fields(connect(settings.salesforce)).items()
-    }
+    in_crm, expected = crm_and_mart(settings, mart)
     assert len(expected) == len(small_org.labels)
     assert in_crm == expected
     first = writes(small_org.org)

@@ -17,14 +17,13 @@ import pandas as pd
 import pytest
 from pandas.api.types import is_datetime64_any_dtype, is_float_dtype
 
-from connectors.salesforce.api.client import connect
 from connectors.salesforce.extract.load import load_salesforce, open_client
 from connectors.salesforce.writeback.state import LogEntry, PushedValue, WritebackLedger
 from local_org.server import LocalOrg
 from rapport.config import Settings, load_settings
 from rapport.warehouse import DBT_PROJECT_DIR, backend_for
 from tests.conftest import generated_store
-from tests.test_end_to_end_warehouses import crm_fields, rapport_run, writes
+from tests.test_end_to_end_warehouses import crm_and_mart, rapport_run, writes
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 pytest.importorskip("pyspark")
@@ -184,17 +183,7 @@ def test_rapport_run_on_spark_builds_the_duckdb_marts_writes_back_then_nothing(
     for name in MARTS:
         assert_same_rows(name, on_duckdb[name], on_spark[name])
 
-    mart = on_spark["account_relationship"]
-    expected = {
-        account: (label, round(float(score), 1))
-        for account, label, score in zip(
-            mart["account_id"], mart["relationship_type_label"], mart["strength_score"], strict=True
-        )
-    }
-    in_crm = {
-        account: (label, None if score is None else round(float(score), 1))
-        for account, (label, score) in crm_fields(connect(settings.salesforce)).items()
-    }
+    in_crm, expected = crm_and_mart(settings, on_spark["account_relationship"])
     assert in_crm == expected
     first = writes(small_org.org)
     assert first > 0
