@@ -16,7 +16,7 @@
 {%- set confidence_floor = var('confidence_activity_floor') -%}
 {%- set dimensions = [
     'engagement', 'reciprocity', 'stakeholder_coverage', 'experience',
-    'moments', 'commitment', 'competitive', 'value',
+    'moments', 'commitment', 'competitive', 'value', 'recency',
 ] -%}
 
 with signals as (
@@ -63,7 +63,15 @@ dimensions as (
                         order by won_amount_last_365
                     )
             else 0
-        end as value_score
+        end as value_score,
+        {#- Recency as in a contact's tie strength (same half-life): an
+            account never touched is as quiet as it gets. -#}
+        case
+            when days_since_last_touch is null then 0
+            else 100 * power(
+                    0.5, days_since_last_touch / {{ var('contact_scores').recency_half_life_days | float }}
+                )
+        end as recency_score
     from signals
 ),
 

@@ -15,7 +15,7 @@
 {%- set labels = var('signal_labels') -%}
 {%- set dimensions = [
     'engagement', 'reciprocity', 'stakeholder_coverage', 'experience',
-    'moments', 'commitment', 'competitive', 'value',
+    'moments', 'commitment', 'competitive', 'value', 'recency',
 ] -%}
 {%- set all_signals = [] %}
 {%- for rule in var('relationship_types') %}

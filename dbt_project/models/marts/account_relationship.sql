@@ -53,7 +53,9 @@ select
     cast(finished.as_of_date as date) as as_of_date,
     cast(perception.perceived_type as {{ dbt.type_string() }}) as perceived_type,
     cast(perception.perception_source as {{ dbt.type_string() }}) as perception_source,
-    cast(perception.perception_gap as {{ dbt.type_string() }}) as perception_gap
+    cast(perception.perception_gap as {{ dbt.type_string() }}) as perception_gap,
+    {#- Added after the BI contract's first columns: new columns go last. #}
+    cast(finished.recency_score as {{ rapport_type('float') }}) as recency_score
 from finished
 left join reasons on finished.account_id = reasons.account_id
 left join {{ ref('int_account_perception') }} as perception on finished.account_id = perception.account_id
