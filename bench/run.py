@@ -139,9 +139,9 @@ def writeback_stage(recorder: Recorder, settings) -> dict:
     from flows.writeback import payload_gate
 
     with recorder.stage("write-back") as figures:
-        sf = connect(settings.salesforce)
+        # Signs in only if something is to be sent, as the flow does.
         report = sync_writeback(
-            sf,
+            lambda: connect(settings.salesforce),
             warehouse=settings.warehouse,
             options=settings.writeback,
             log=lambda *_: None,
