@@ -37,7 +37,7 @@ from connectors.salesforce.writeback.diff import (
     plan_object,
 )
 from connectors.salesforce.writeback.known_binding import bind_from_record
-from connectors.salesforce.writeback.mapping import BoundObject, WritebackMapping
+from connectors.salesforce.writeback.mapping import BoundObject, ObjectMapping, WritebackMapping
 from connectors.salesforce.writeback.report import ObjectSummary, WritebackReport
 from connectors.salesforce.writeback.state import LastPushed, WritebackLedger
 from connectors.salesforce.writeback.transport import TransportChoice, choose_transport
@@ -61,33 +61,42 @@ class Draft:
 
     object_name: str
     last_pushed: LastPushed
+    # Whether planning it needs the org: a value to send, or no usable binding.
+    needs_org: bool = True
     # Bound from the last binding to the org; None when only the org can bind it.
     bound: BoundObject | None = None
     desired: DesiredValues | None = None
     invalid: tuple[InvalidRecord, ...] = ()
-    changed: bool = True
-
-    @property
-    def needs_org(self) -> bool:
-        return self.bound is None or self.changed
 
 
 def draft_plans(
     mapping: WritebackMapping, marts: Mapping[str, pa.Table], ledger: WritebackLedger
 ) -> dict[str, Draft]:
-    """Every mapped object compared with the ledger, in the mapping's order, without the org."""
+    """Every mapped object compared with the ledger, in the mapping's order, without the org.
+
+    An object whose mart is empty needs no org either: it has nothing to
+    write, whatever the org holds (an org seeded from an export may even
+    lack the object, and would otherwise be described on every run).
+    """
     known = ledger.known_bindings()
     drafts = {}
     for name, body in mapping.objects.items():
         last_pushed = ledger.last_pushed(name)
         bound = bind_from_record(name, body, known.get(name), marts)
         if bound is None:
-            drafts[name] = Draft(name, last_pushed)
+            drafts[name] = Draft(name, last_pushed, needs_org=not _empty_mart(body, marts))
             continue
         desired, invalid = desired_values(bound, marts[bound.mart])
         changed = bool(changed_fields(desired, last_pushed))
-        drafts[name] = Draft(name, last_pushed, bound, desired, tuple(invalid), changed)
+        drafts[name] = Draft(name, last_pushed, changed, bound, desired, tuple(invalid))
     return drafts
+
+
+def _empty_mart(body: ObjectMapping, marts: Mapping[str, pa.Table]) -> bool:
+    """The object's mart exists, has every mapped column (else binding names the problem), no row."""
+    mart = marts.get(body.mart)
+    columns = [body.id_column, *(entry.column for entry in body.fields.values())]
+    return mart is not None and mart.num_rows == 0 and set(columns) <= set(mart.column_names)
 
 
 def plan_writeback(
@@ -105,6 +114,9 @@ def plan_writeback(
     """
     # Fields planned in a dry run do not exist yet: their CRM value is null.
     not_in_org = set(binding.to_install)
+    # Fields this run created (or, dry, would) hold nothing yet, whatever was
+    # pushed before to a field of that name since deleted from the org.
+    installed = set(binding.installed) | not_in_org
     online = {bound.object_name: bound for bound in binding.objects}
     planned = []
     for name, draft in drafts.items():
@@ -112,14 +124,14 @@ def plan_writeback(
             if sf is None:
                 raise ValueError("objects bound to the org need its client to be planned")
             bound = online[name]
-            plan = _plan_object(sf, bound, draft, marts[bound.mart], options, not_in_org)
+            plan = _plan_object(sf, bound, draft, marts[bound.mart], options, not_in_org, installed)
             describe = binding.describes[name]
         elif draft.bound is not None and not draft.needs_org:
             bound = draft.bound
             plan = _plan_unchanged(draft)
             describe = {}
         else:
-            continue  # the org lacks the object and its mart is empty: nothing to write
+            continue  # an empty mart, not bound: nothing to write, nothing to report
         summary = report.add_plan(plan, options.sample_size)
         choice = choose_transport(
             len(plan.changes),
@@ -154,12 +166,16 @@ def _plan_object(
     mart: pa.Table,
     options: WritebackSettings,
     not_in_org: set[str],
+    installed: set[str],
 ) -> ObjectPlan:
+    last_pushed = _forget(
+        draft.last_pushed, {f.crm.name for f in bound.fields if f.crm.full_name in installed}
+    )
     if bound == draft.bound and draft.desired is not None:
         desired, invalid = draft.desired, list(draft.invalid)
     else:  # bound afresh: the org's fields may convert values differently
         desired, invalid = desired_values(bound, mart)
-    changed_ids = list(changed_fields(desired, draft.last_pushed))
+    changed_ids = list(changed_fields(desired, last_pushed))
     readable = [f.crm for f in bound.fields if f.crm.full_name not in not_in_org]
     current = read_current_values(
         sf,
@@ -173,4 +189,14 @@ def _plan_object(
         for f in bound.fields:
             values.setdefault(f.crm.name, None)
     policies = {f.crm.name: f.on_conflict for f in bound.fields}
-    return plan_object(bound.object_name, desired, invalid, draft.last_pushed, current, policies)
+    return plan_object(bound.object_name, desired, invalid, last_pushed, current, policies)
+
+
+def _forget(last_pushed: LastPushed, fields: set[str]) -> LastPushed:
+    """The ledger without ``fields``: a field deleted and created again holds none of it."""
+    if not fields:
+        return last_pushed
+    return {
+        record_id: {name: value for name, value in values.items() if name not in fields}
+        for record_id, values in last_pushed.items()
+    }
