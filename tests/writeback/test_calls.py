@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from connectors.salesforce.writeback.crm_read import read_current_values
+from connectors.salesforce.writeback.crm_schema import describe_object_fields
 from connectors.salesforce.writeback.mapping import MappingError, load_mapping
 from connectors.salesforce.writeback.state import CONFLICT, INVALID, SUCCESS
 from rapport.config import WritebackSettings
@@ -160,3 +162,27 @@ def test_a_field_deleted_from_the_org_is_noticed_as_soon_as_something_is_to_be_s
         env.crm("Account", account_id(1), "Relationship_Strength__c")
         == account_row(1)["strength_score"]
     )
+
+
+def test_a_bulk_query_read_gives_the_values_a_rest_read_gives(env):
+    env.marts.change_accounts([3], next_step=None, strength_score=0.0)
+    env.sync()
+    awkward = 'A "quoted", two-line\nstep, with commas'
+    env.org.store.update("Account", account_id(5), {"Relationship_Next_Step__c": awkward})
+    described = describe_object_fields(env.sf, "Account")
+    fields = [described.get(name) for name in load_mapping().objects["Account"].fields]
+    ids = [row["account_id"] for row in env.marts.accounts]
+    env.org.request_log.clear()
+
+    rest = read_current_values(env.sf, "Account", fields, ids, object_size=len(ids))
+    assert env.org.request_log.count(None, "jobs/query") == 0
+    # One Id per query and a huge object: a Bulk query job is the fewest calls.
+    bulk = read_current_values(env.sf, "Account", fields, ids, object_size=10**6, ids_per_query=1)
+
+    assert env.org.request_log.count("POST", "jobs/query") == 1
+    assert bulk == rest
+    assert len(bulk) == len(ids)
+    assert bulk[account_id(5)]["Relationship_Next_Step__c"] == awkward
+    assert bulk[account_id(3)]["Relationship_Next_Step__c"] is None
+    assert bulk[account_id(3)]["Relationship_Strength__c"] == 0.0
+    assert {values["Relationship_Hostage__c"] for values in bulk.values()} == {True, False}
