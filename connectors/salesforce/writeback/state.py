@@ -45,8 +45,8 @@ STATE_DDL = (
 )
 STATE_KEY = ("object", "record_id", "field")
 BINDING_DDL = (
-    "object varchar, mapping varchar, fields varchar, bound_at timestamp with time zone, "
-    "run_id varchar"
+    "object varchar, mapping_entry varchar, bound_fields varchar, "
+    "bound_at timestamp with time zone, run_id varchar"
 )
 BINDING_KEY = ("object",)
 LOG_COLUMNS = (
@@ -146,7 +146,8 @@ class WritebackLedger:
         if not self._exists(BINDING_TABLE):
             return {}
         rows = self._sql.rows(
-            f"select object, mapping, fields from {self._sql.relation(self._schema, BINDING_TABLE)}"
+            "select object, mapping_entry, bound_fields "
+            f"from {self._sql.relation(self._schema, BINDING_TABLE)}"
         )
         return {name: KnownBinding(name, mapping, fields) for name, mapping, fields in rows}
 
@@ -201,8 +202,8 @@ class WritebackLedger:
         frame = pd.DataFrame(
             {
                 "object": [b.object_name for b in bindings],
-                "mapping": [b.mapping for b in bindings],
-                "fields": [b.fields for b in bindings],
+                "mapping_entry": [b.mapping for b in bindings],
+                "bound_fields": [b.fields for b in bindings],
                 "bound_at": pd.Series(
                     [pd.Timestamp(datetime.now(UTC))] * len(bindings), dtype="datetime64[us, UTC]"
                 ),
