@@ -113,6 +113,8 @@ def test_a_field_added_to_the_mapping_after_a_push_is_installed_and_filled(make_
 
     assert report.fields_installed == [f"Account.{GAP}"]
     assert env.org.request_log.count("POST", "tooling/sobjects/CustomField") == 1
+    # Described to bind, then once more to see the new field: not again to install it.
+    assert env.org.request_log.count("GET", "sobjects/Account/describe") == 2
     translate = load_mapping().objects["Account"].fields[GAP].values
     for n, row in enumerate(env.marts.accounts):
         gap = row["perception_gap"]
