@@ -22,6 +22,12 @@ def _stage_rows(passes: list[dict]) -> list[str]:
             elif "records_sent" in extra:
                 sent = sum(extra["records_sent"].values())
                 note = f"{sent:,} records sent; fewest calls for them: {extra['min_send_calls']}"
+                if extra.get("calls_by_kind"):
+                    note += (
+                        " ("
+                        + ", ".join(f"{k} {v}" for k, v in extra["calls_by_kind"].items())
+                        + ")"
+                    )
             elif "checks" in extra:
                 note = f"{extra['checks']} checks, {extra['errors']} errors"
             elif "nodes" in extra:

@@ -1,6 +1,7 @@
 """The write-back stage: the marts' answers into CRM fields, only what changed.
 
-The work is in ``connectors.salesforce.writeback.sync``; this flow signs in,
+The work is in ``connectors.salesforce.writeback.sync``; this flow signs in
+(only if the sync needs the org: a run with nothing to send makes no call),
 names the run after the flow run (so the audit log points back to it), puts
 the payload quality gate in front of the first write, and publishes the
 report as a markdown artifact, the dry run's before/after sample included.
@@ -11,6 +12,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from simple_salesforce import Salesforce
 
 from connectors.salesforce.api.client import connect
 from connectors.salesforce.api.usage import ApiCallCounter
@@ -57,12 +59,16 @@ def writeback(dry_run: bool = False, target: Target | None = None) -> WritebackR
     settings = run_settings(target)
     logger = get_run_logger()
     progress.started("writeback", unit="records")
-    sf = connect(settings.salesforce)
     calls = ApiCallCounter(lambda: progress.advanced("writeback", 0, api_calls=1))
-    calls.attach(sf.session)
+
+    def sign_in() -> Salesforce:
+        sf = connect(settings.salesforce)
+        calls.attach(sf.session)
+        return sf
+
     run_id = flow_run.get_id() or None
     report = sync_writeback(
-        sf,
+        sign_in,
         warehouse=settings.warehouse,
         options=settings.writeback,
         dry_run=dry_run,

@@ -174,9 +174,31 @@ class WritebackEnv:
     warehouse: WarehouseSettings
     options: WritebackSettings = field(default_factory=WritebackSettings)
 
-    def sync(self, **kwargs: Any) -> WritebackReport:
+    def sync(self, org: Any = None, **kwargs: Any) -> WritebackReport:
+        """Sync with ``self.sf`` or ``org`` (a client, or a function that signs in)."""
         options = kwargs.pop("options", self.options)
-        return sync_writeback(self.sf, warehouse=self.warehouse, options=options, **kwargs)
+        return sync_writeback(org or self.sf, warehouse=self.warehouse, options=options, **kwargs)
+
+    def signing_in(self) -> tuple[Callable[[], Salesforce], list[Salesforce]]:
+        """A password sign-in to call when needed, as the flow passes, and the clients it made.
+
+        Unlike ``self.sf`` (on the org's session id), it costs a sign-in call.
+        """
+        made: list[Salesforce] = []
+
+        def sign_in() -> Salesforce:
+            info = self.org.info
+            made.append(
+                Salesforce(
+                    username=info.username,
+                    password=info.password,
+                    security_token=info.security_token,
+                    session=self.org.session(),
+                )
+            )
+            return made[-1]
+
+        return sign_in, made
 
     def sync_counting(self, **kwargs: Any) -> tuple[WritebackReport, list]:
         """Sync and return the requests the org answered during it."""

@@ -94,8 +94,14 @@ def test_transport_follows_the_api_call_estimate():
 
 
 def test_current_values_are_read_by_id_or_by_scanning_whichever_is_fewer_calls():
-    assert not plan_read(100, 10_000, 300).full_scan  # 1 call vs 5
-    assert plan_read(10_000, 10_000, 300).full_scan  # 5 calls vs 34
+    by_id = plan_read(100, 10_000, 300)  # 1 call vs 5 (REST scan) or 4 (Bulk query)
+    assert not by_id.full_scan and not by_id.bulk
+    scan = plan_read(3_000, 6_000, 300)  # 3 calls vs 10 by Id or 4 by Bulk query
+    assert scan.full_scan and not scan.bulk
+    for changed, size in ((10_000, 10_000), (1_500, 100_000)):  # 4 calls vs 5 / 34; vs 50 / 5
+        bulk = plan_read(changed, size, 300)
+        assert bulk.bulk and not bulk.full_scan
+    assert not plan_read(3_000, 8_000, 300).bulk  # 4 calls either way: REST, no job to wait on
 
 
 def test_bulk_csv_leaves_absent_fields_alone_and_nulls_with_na():

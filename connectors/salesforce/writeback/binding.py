@@ -76,7 +76,7 @@ def bind_to_org(
         return OrgBinding(bound, _describes(described))
     if dry_run:
         return OrgBinding(bound, _describes(planned), to_install=[d.full_name for d in to_install])
-    installed = install_fields(sf, to_install)
+    installed = install_fields(sf, to_install, described=described)
     log(f"Installed missing Rapport fields: {', '.join(installed.created)}")
     for name in missing:
         described[name] = describe_object_fields(sf, name)

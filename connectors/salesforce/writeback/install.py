@@ -13,14 +13,14 @@ mapping check still says so if a field stays read-only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
 from connectors.salesforce.api.retry import error_details
-from connectors.salesforce.writeback.crm_schema import describe_object_fields
+from connectors.salesforce.writeback.crm_schema import ObjectFields, describe_object_fields
 from connectors.salesforce.writeback.install_access import AccessReport, install_access
 from connectors.salesforce.writeback.install_list_views import install_list_views
 from connectors.salesforce.writeback.rapport_fields import FieldDefinition, rapport_fields
@@ -50,12 +50,14 @@ class InstallReport:
 
 
 def split_missing(
-    sf: Salesforce, definitions: Iterable[FieldDefinition]
+    sf: Salesforce,
+    definitions: Iterable[FieldDefinition],
+    described: Mapping[str, ObjectFields] | None = None,
 ) -> tuple[list[FieldDefinition], list[FieldDefinition]]:
-    """(missing, existing) definitions, with one describe call per object."""
+    """(missing, existing) definitions, with one describe call per object not in ``described``."""
     missing: list[FieldDefinition] = []
     existing: list[FieldDefinition] = []
-    described = {}
+    described = dict(described or {})
     for definition in definitions:
         if definition.object_name not in described:
             described[definition.object_name] = describe_object_fields(sf, definition.object_name)
@@ -90,16 +92,19 @@ def install_fields(
     *,
     grant_access: bool = True,
     list_views: bool = True,
+    described: Mapping[str, ObjectFields] | None = None,
 ) -> InstallReport:
     """Create every missing Rapport field (or just ``definitions``); report the rest.
 
     With ``grant_access`` the permission sets then grant exactly these fields,
     the ones now known to exist. With ``list_views`` (and all the fields, since
     the views filter on them) Rapport's Account list views are created too.
+    ``described`` holds objects the caller has just described (write-back
+    has), so they are not described again.
     """
     every_field = definitions is None
     definitions = tuple(definitions or rapport_fields())
-    missing, existing = split_missing(sf, definitions)
+    missing, existing = split_missing(sf, definitions, described)
     report = InstallReport(existing=[d.full_name for d in existing])
     for definition in missing:
         created = create_field(sf, definition) is not None

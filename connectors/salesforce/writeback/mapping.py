@@ -83,6 +83,12 @@ class WritebackMapping(BaseModel):
                 names.append(f"{object_name}.{body.updated_at_field}")
         return names
 
+    def only(self, object_names: Iterable[str]) -> WritebackMapping:
+        """The same mapping limited to ``object_names`` (at least one), in the mapping's order."""
+        wanted = set(object_names)
+        objects = {name: body for name, body in self.objects.items() if name in wanted}
+        return self.model_copy(update={"objects": objects})
+
     def with_policy(self, policy: ConflictPolicy) -> WritebackMapping:
         """The same mapping with one conflict policy for every field."""
         objects = {

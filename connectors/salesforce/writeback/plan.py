@@ -1,10 +1,19 @@
 """Plan what to send, object by object: the three-way diff and the transport it will go by.
 
-For each bound object: the mart's new values (``diff.desired_values``), the
-values Rapport last pushed (the ledger in ``state.py``), and the CRM's
-current values, read for the changed records only (``crm_read.py``), make
-the plan (``diff.plan_object``). The transport is chosen here too, from the
-number of changes, so a dry run reports it and the send only follows it.
+Two steps, so the org is asked only when something may have to be sent:
+
+1. draft (``draft_plans``), from the warehouse alone: each object bound from
+   its last binding to the org (``known_binding.py``), the mart's new values
+   (``diff.desired_values``) compared with the values Rapport last pushed
+   (the ledger in ``state.py``). An object that cannot be bound that way, or
+   has a value to send, needs the org.
+2. plan (``plan_writeback``): the objects that need the org, bound to it
+   (``binding.py``), have the CRM's current values read for their changed
+   records only (``crm_read.py``), and the three-way diff makes the plan
+   (``diff.plan_object``); the others' plans say every record is unchanged.
+   The transport is chosen here too, from the number of changes, so a dry
+   run reports it and the send only follows it.
+
 Reads only: nothing here writes to the CRM or the warehouse.
 """
 
@@ -20,14 +29,17 @@ from simple_salesforce import Salesforce
 from connectors.salesforce.writeback.binding import OrgBinding
 from connectors.salesforce.writeback.crm_read import read_current_values
 from connectors.salesforce.writeback.diff import (
+    DesiredValues,
+    InvalidRecord,
     ObjectPlan,
     changed_fields,
     desired_values,
     plan_object,
 )
-from connectors.salesforce.writeback.mapping import BoundObject
+from connectors.salesforce.writeback.known_binding import bind_from_record
+from connectors.salesforce.writeback.mapping import BoundObject, ObjectMapping, WritebackMapping
 from connectors.salesforce.writeback.report import ObjectSummary, WritebackReport
-from connectors.salesforce.writeback.state import WritebackLedger
+from connectors.salesforce.writeback.state import LastPushed, WritebackLedger
 from connectors.salesforce.writeback.transport import TransportChoice, choose_transport
 from rapport.config import WritebackSettings
 
@@ -39,24 +51,87 @@ class PlannedObject:
     bound: BoundObject
     plan: ObjectPlan
     summary: ObjectSummary  # the report's line for the object; the send completes it
-    describe: dict[str, Any]
+    describe: dict[str, Any]  # empty for an object planned without the org
     transport: TransportChoice
 
 
+@dataclass(frozen=True)
+class Draft:
+    """One object compared with the ledger before any call to the org."""
+
+    object_name: str
+    last_pushed: LastPushed
+    # Whether planning it needs the org: a value to send, or no usable binding.
+    needs_org: bool = True
+    # Bound from the last binding to the org; None when only the org can bind it.
+    bound: BoundObject | None = None
+    desired: DesiredValues | None = None
+    invalid: tuple[InvalidRecord, ...] = ()
+
+
+def draft_plans(
+    mapping: WritebackMapping, marts: Mapping[str, pa.Table], ledger: WritebackLedger
+) -> dict[str, Draft]:
+    """Every mapped object compared with the ledger, in the mapping's order, without the org.
+
+    An object whose mart is empty needs no org either: it has nothing to
+    write, whatever the org holds (an org seeded from an export may even
+    lack the object, and would otherwise be described on every run).
+    """
+    known = ledger.known_bindings()
+    drafts = {}
+    for name, body in mapping.objects.items():
+        last_pushed = ledger.last_pushed(name)
+        bound = bind_from_record(name, body, known.get(name), marts)
+        if bound is None:
+            drafts[name] = Draft(name, last_pushed, needs_org=not _empty_mart(body, marts))
+            continue
+        desired, invalid = desired_values(bound, marts[bound.mart])
+        changed = bool(changed_fields(desired, last_pushed))
+        drafts[name] = Draft(name, last_pushed, changed, bound, desired, tuple(invalid))
+    return drafts
+
+
+def _empty_mart(body: ObjectMapping, marts: Mapping[str, pa.Table]) -> bool:
+    """The object's mart exists, has every mapped column (else binding names the problem), no row."""
+    mart = marts.get(body.mart)
+    columns = [body.id_column, *(entry.column for entry in body.fields.values())]
+    return mart is not None and mart.num_rows == 0 and set(columns) <= set(mart.column_names)
+
+
 def plan_writeback(
-    sf: Salesforce,
+    sf: Salesforce | None,
+    drafts: Mapping[str, Draft],
     binding: OrgBinding,
     marts: Mapping[str, pa.Table],
-    ledger: WritebackLedger,
     options: WritebackSettings,
     report: WritebackReport,
 ) -> list[PlannedObject]:
-    """Every bound object's plan, counted into ``report`` (a line, a sample, conflicts)."""
+    """Every object's plan, counted into ``report`` (a line, a sample, conflicts).
+
+    ``binding`` holds the objects whose drafts need the org, bound to it
+    (``sf``); the other drafts' objects have nothing to send.
+    """
     # Fields planned in a dry run do not exist yet: their CRM value is null.
     not_in_org = set(binding.to_install)
+    # Fields this run created (or, dry, would) hold nothing yet, whatever was
+    # pushed before to a field of that name since deleted from the org.
+    installed = set(binding.installed) | not_in_org
+    online = {bound.object_name: bound for bound in binding.objects}
     planned = []
-    for bound in binding.objects:
-        plan = _plan_object(sf, bound, marts[bound.mart], ledger, options, not_in_org)
+    for name, draft in drafts.items():
+        if name in online:
+            if sf is None:
+                raise ValueError("objects bound to the org need its client to be planned")
+            bound = online[name]
+            plan = _plan_object(sf, bound, draft, marts[bound.mart], options, not_in_org, installed)
+            describe = binding.describes[name]
+        elif draft.bound is not None and not draft.needs_org:
+            bound = draft.bound
+            plan = _plan_unchanged(draft)
+            describe = {}
+        else:
+            continue  # an empty mart, not bound: nothing to write, nothing to report
         summary = report.add_plan(plan, options.sample_size)
         choice = choose_transport(
             len(plan.changes),
@@ -67,21 +142,39 @@ def plan_writeback(
         if plan.changes:
             summary.transport = choice.transport
             summary.transport_estimate = choice.describe()
-        describe = binding.describes[bound.object_name]
         planned.append(PlannedObject(bound, plan, summary, describe, choice))
     return planned
+
+
+def _plan_unchanged(draft: Draft) -> ObjectPlan:
+    """The plan of an object whose records all hold what was last pushed (or are invalid)."""
+    policies = {f.crm.name: f.on_conflict for f in draft.bound.fields} if draft.bound else {}
+    return plan_object(
+        draft.object_name,
+        draft.desired or {},
+        list(draft.invalid),
+        draft.last_pushed,
+        {},
+        policies,
+    )
 
 
 def _plan_object(
     sf: Salesforce,
     bound: BoundObject,
+    draft: Draft,
     mart: pa.Table,
-    ledger: WritebackLedger,
     options: WritebackSettings,
     not_in_org: set[str],
+    installed: set[str],
 ) -> ObjectPlan:
-    desired, invalid = desired_values(bound, mart)
-    last_pushed = ledger.last_pushed(bound.object_name)
+    last_pushed = _forget(
+        draft.last_pushed, {f.crm.name for f in bound.fields if f.crm.full_name in installed}
+    )
+    if bound == draft.bound and draft.desired is not None:
+        desired, invalid = draft.desired, list(draft.invalid)
+    else:  # bound afresh: the org's fields may convert values differently
+        desired, invalid = desired_values(bound, mart)
     changed_ids = list(changed_fields(desired, last_pushed))
     readable = [f.crm for f in bound.fields if f.crm.full_name not in not_in_org]
     current = read_current_values(
@@ -97,3 +190,13 @@ def _plan_object(
             values.setdefault(f.crm.name, None)
     policies = {f.crm.name: f.on_conflict for f in bound.fields}
     return plan_object(bound.object_name, desired, invalid, last_pushed, current, policies)
+
+
+def _forget(last_pushed: LastPushed, fields: set[str]) -> LastPushed:
+    """The ledger without ``fields``: a field deleted and created again holds none of it."""
+    if not fields:
+        return last_pushed
+    return {
+        record_id: {name: value for name, value in values.items() if name not in fields}
+        for record_id, values in last_pushed.items()
+    }

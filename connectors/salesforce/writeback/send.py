@@ -62,7 +62,7 @@ class WritebackAborted(RapportError, RuntimeError):
 
 
 def send_plan(
-    sf: Salesforce,
+    sf: Salesforce | None,
     ledger: WritebackLedger,
     report: WritebackReport,
     planned: list[PlannedObject],
@@ -73,6 +73,7 @@ def send_plan(
     """Log what is not sent, build every payload, let ``payload_check`` see them all, then send.
 
     Objects are sent one after the other, each by the transport its plan chose.
+    ``sf`` may be None only when nothing is to be sent (the org was not needed).
     """
     _record_unsent(ledger, report.run_id, planned)
     stamp = format_datetime(datetime.now(UTC))
@@ -94,6 +95,8 @@ def send_plan(
     for position, (item, updates) in enumerate(queued):
         if not updates:
             continue
+        if sf is None:
+            raise ValueError("records to send need a client signed in to the org")
         transport = item.transport.transport
         log(f"{item.bound.object_name}: {item.transport.describe()}")
         answered: set[str] = set()  # record ids the CRM answered for

@@ -8,6 +8,9 @@ they are backed up, queryable and survive a lost state directory:
   transaction per batch, so a run that dies leaves it true.
 * ``writeback_log``: one row per record and run: values sent (JSON), status,
   error code and message. Append-only.
+* ``writeback_binding``: one row per object: the mapping entry and the CRM
+  fields (as describe showed them) it was last bound to in the org, so a run
+  with nothing to send can plan without signing in (``known_binding.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from rapport.warehouse.sql import TableWrite, WarehouseSql, literal
 
 STATE_TABLE = "writeback_state"
 LOG_TABLE = "writeback_log"
+BINDING_TABLE = "writeback_binding"
 
 # Statuses in writeback_log.
 SUCCESS = "success"
@@ -40,6 +44,11 @@ STATE_DDL = (
     "pushed_at timestamp with time zone, run_id varchar"
 )
 STATE_KEY = ("object", "record_id", "field")
+BINDING_DDL = (
+    "object varchar, mapping_entry varchar, bound_fields varchar, "
+    "bound_at timestamp with time zone, run_id varchar"
+)
+BINDING_KEY = ("object",)
 LOG_COLUMNS = (
     "run_id",
     "object",
@@ -77,6 +86,15 @@ class PushedValue:
     value: Any
 
 
+@dataclass(frozen=True)
+class KnownBinding:
+    """One object's last binding to the org, as JSON text (``known_binding.py`` reads it)."""
+
+    object_name: str
+    mapping: str  # the object's mapping entry
+    fields: str  # the bound CRM fields, stamp included, as describe showed them
+
+
 LastPushed = dict[str, dict[str, Any]]  # record id -> field -> canonical value
 
 
@@ -94,6 +112,7 @@ class WritebackLedger:
                 [
                     TableWrite(LOG_TABLE, LOG_DDL, pd.DataFrame()),
                     TableWrite(STATE_TABLE, STATE_DDL, pd.DataFrame()),
+                    TableWrite(BINDING_TABLE, BINDING_DDL, pd.DataFrame()),
                 ]
             )
 
@@ -121,6 +140,16 @@ class WritebackLedger:
         for record_id, field, raw in rows:
             pushed.setdefault(record_id, {})[field] = canonical.load(raw)
         return pushed
+
+    def known_bindings(self) -> dict[str, KnownBinding]:
+        """Each object's last binding to the org (none before the first real run)."""
+        if not self._exists(BINDING_TABLE):
+            return {}
+        rows = self._sql.rows(
+            "select object, mapping_entry, bound_fields "
+            f"from {self._sql.relation(self._schema, BINDING_TABLE)}"
+        )
+        return {name: KnownBinding(name, mapping, fields) for name, mapping, fields in rows}
 
     def log_rows(self, run_id: str | None = None) -> list[dict[str, Any]]:
         if not self._exists(LOG_TABLE):
@@ -167,6 +196,21 @@ class WritebackLedger:
                 TableWrite(STATE_TABLE, STATE_DDL, state, STATE_KEY),
             ]
         )
+
+    def record_bindings(self, run_id: str, bindings: Sequence[KnownBinding]) -> None:
+        """Replace the recorded binding of each object in ``bindings``."""
+        frame = pd.DataFrame(
+            {
+                "object": [b.object_name for b in bindings],
+                "mapping_entry": [b.mapping for b in bindings],
+                "bound_fields": [b.fields for b in bindings],
+                "bound_at": pd.Series(
+                    [pd.Timestamp(datetime.now(UTC))] * len(bindings), dtype="datetime64[us, UTC]"
+                ),
+                "run_id": [run_id] * len(bindings),
+            }
+        )
+        self._write([TableWrite(BINDING_TABLE, BINDING_DDL, frame, BINDING_KEY)])
 
     def _write(self, writes: list[TableWrite]) -> None:
         self._sql.write_many(self._schema, writes)
