@@ -11,10 +11,11 @@ includes Python, dlt, DuckDB and pyarrow); a sampler thread also reads the
 resident size every 20 ms so the peak can be told apart per dlt step
 (extract, normalize, load). Target: peak RSS under 1 GB for 2M rows.
 
-The extract step is bounded by the connector (one page on disk, one CSV block
-in memory). The load step is DuckDB merging into the warehouse; the merge
-skips dlt's stage deduplication (a window over every row, which needed
-~1.4 GB at 2M rows), since each run delivers an Id once. DuckDB may still use
+The extract step is bounded by the connector (two pages on disk, the one read
+and the next downloading; one CSV block in memory). The load step is DuckDB
+merging into the warehouse; the merge skips dlt's stage deduplication (a
+window over every row, which needed ~1.4 GB at 2M rows), since each run
+delivers an Id once. DuckDB may still use
 up to 80% of the machine's RAM by default: ``--duckdb-memory-limit 512MB``
 caps it through dlt's own setting (DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG).
 
@@ -99,7 +100,7 @@ def start_org(rows: int, seed: int, workdir: Path) -> tuple[subprocess.Popen, di
 
 
 def settings_for(info: dict, workdir: Path):
-    from rapport.config import ExtractSettings, SalesforceSettings, Settings, WarehouseSettings
+    from rapport.config import SalesforceSettings, Settings, WarehouseSettings
 
     return Settings(
         salesforce=SalesforceSettings(
@@ -112,7 +113,6 @@ def settings_for(info: dict, workdir: Path):
         ),
         warehouse=WarehouseSettings(path=workdir / "warehouse" / "rapport.duckdb"),
         state_dir=workdir / "state",
-        extract=ExtractSettings(bulk_poll_seconds=0.2),
     )
 
 
