@@ -75,7 +75,8 @@ def markdown(result: dict) -> str:
     if "task_vs_wire" in r:
         t = r["task_vs_wire"]
         ours, wire = t["ours"], t["wire"]
-        what = f"{t['object']}, {t['rows']:,} rows, {t['pages']} pages, median of {t['repeats']}"
+        pages = f"{t['pages']} page{'s' if t['pages'] != 1 else ''}"
+        what = f"{t['object']}, {t['rows']:,} rows, {pages}, median of {t['repeats']}"
         lines += [
             f"| {what}: whole job, our extract step ÷ create+wait+download "
             f"| {ours['extract_s']} s ÷ {wire['seconds']} s = {t['whole_job_ratio']} | ≤1.3 |",
