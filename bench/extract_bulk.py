@@ -11,14 +11,21 @@ includes Python, dlt, DuckDB and pyarrow); a sampler thread also reads the
 resident size every 20 ms so the peak can be told apart per dlt step
 (extract, normalize, load). Target: peak RSS under 1 GB for 2M rows.
 
-The extract step is bounded by the connector (one page on disk, one CSV block
-in memory). The load step is DuckDB merging into the warehouse; the merge
-skips dlt's stage deduplication (a window over every row, which needed
-~1.4 GB at 2M rows), since each run delivers an Id once. DuckDB may still use
+The extract step is bounded by the connector (two pages on disk, the one read
+and the next downloading; one CSV block in memory). The load step is DuckDB
+merging into the warehouse; the merge skips dlt's stage deduplication (a
+window over every row, which needed ~1.4 GB at 2M rows), since each run
+delivers an Id once. DuckDB may still use
 up to 80% of the machine's RAM by default: ``--duckdb-memory-limit 512MB``
 caps it through dlt's own setting (DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG).
 
     .venv/bin/python bench/extract_bulk.py --rows 2000000
+
+``--vs-wire`` instead times the extraction against a plain download of the
+same pages (bench/wire.py); ``--latency-ms`` makes the org take that long to
+answer each call, as a real org does before a results page starts:
+
+    .venv/bin/python bench/extract_bulk.py --vs-wire --rows 300000 --latency-ms 500
 """
 
 from __future__ import annotations
@@ -44,16 +51,22 @@ DUCKDB_CONFIG_VARIABLE = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
-def serve(rows: int, seed: int, state_dir: Path) -> None:
-    """Child process: an org holding ``rows`` Tasks; prints its sign-in info, then serves."""
+def serve(rows: int, seed: int, state_dir: Path, latency_ms: float = 0.0) -> None:
+    """Child process: an org holding ``rows`` Tasks; prints its sign-in info, then serves.
+
+    ``latency_ms`` delays every answer, as a real org takes a while to start
+    sending a results page; on localhost the org otherwise answers at once.
+    """
     from bench.local_org_bulk import task_table
+    from local_org.faults import FaultConfig
     from local_org.schema import standard_objects
     from local_org.server import serve_forever
     from local_org.store import OrgStore
 
     store = OrgStore.create(standard_objects())
     store.insert("Task", task_table(rows, seed))
-    serve_forever(store, state_dir=state_dir)
+    faults = FaultConfig(latency_ms=latency_ms) if latency_ms else None
+    serve_forever(store, state_dir=state_dir, faults=faults)
 
 
 @dataclass
@@ -86,20 +99,35 @@ class RssSampler:
         return max(inside, default=0)
 
 
-def start_org(rows: int, seed: int, workdir: Path) -> tuple[subprocess.Popen, dict]:
+def start_org(
+    rows: int, seed: int, workdir: Path, latency_ms: float = 0.0
+) -> tuple[subprocess.Popen, dict]:
     return serve_in_child(
         __file__,
-        "--rows",
-        str(rows),
-        "--seed",
-        str(seed),
-        "--state-dir",
-        str(workdir / "local-org"),
+        *("--rows", str(rows), "--seed", str(seed), "--latency-ms", str(latency_ms)),
+        *("--state-dir", str(workdir / "local-org")),
     )
 
 
+def vs_wire(rows: int, seed: int, latency_ms: float) -> dict:
+    """Extraction ÷ the wire (bench/wire.py) for these Tasks, after one warm-up round."""
+    from bench.wire import compare
+
+    with tempfile.TemporaryDirectory(prefix="rapport-bench-") as tmp:
+        workdir = Path(tmp)
+        os.environ["RAPPORT_CONFIG"] = str(workdir / "absent.yml")
+        org, info = start_org(rows, seed, workdir, latency_ms)
+        try:
+            settings = settings_for(info, workdir)
+            compare(settings, workdir, "Task", repeats=1)  # imports, dlt's first pipeline
+            return {"latency_ms": latency_ms, **compare(settings, workdir, "Task")}
+        finally:
+            org.terminate()
+            org.wait(timeout=30)
+
+
 def settings_for(info: dict, workdir: Path):
-    from rapport.config import ExtractSettings, SalesforceSettings, Settings, WarehouseSettings
+    from rapport.config import SalesforceSettings, Settings, WarehouseSettings
 
     return Settings(
         salesforce=SalesforceSettings(
@@ -112,7 +140,6 @@ def settings_for(info: dict, workdir: Path):
         ),
         warehouse=WarehouseSettings(path=workdir / "warehouse" / "rapport.duckdb"),
         state_dir=workdir / "state",
-        extract=ExtractSettings(bulk_poll_seconds=0.2),
     )
 
 
@@ -183,11 +210,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duckdb-memory-limit", default="none")
+    parser.add_argument(
+        "--vs-wire", action="store_true", help="time extraction against the wire (bench/wire.py)"
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="the org's delay per call")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--state-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.rows, args.seed, args.state_dir)
+        serve(args.rows, args.seed, args.state_dir, args.latency_ms)
+        return
+    if args.vs_wire:
+        print(json.dumps(vs_wire(args.rows, args.seed, args.latency_ms)))
         return
     limit = None if args.duckdb_memory_limit.lower() == "none" else args.duckdb_memory_limit
     result = run(args.rows, args.seed, limit)

@@ -78,6 +78,19 @@ def markdown(result: dict) -> str:
             f"| Bulk extraction (dlt extract step) ÷ streaming the same pages ({w['bytes']:,} bytes) "
             f"| {w['bulk_extract_s']} s ÷ {w['seconds']} s = {w['ratio']} | ≤1.3 |"
         )
+    if "task_vs_wire" in r:
+        t = r["task_vs_wire"]
+        ours, wire = t["ours"], t["wire"]
+        pages = f"{t['pages']} page{'s' if t['pages'] != 1 else ''}"
+        what = f"{t['object']}, {t['rows']:,} rows, {pages}, median of {t['repeats']}"
+        lines += [
+            f"| {what}: whole job, our extract step ÷ create+wait+download "
+            f"| {ours['extract_s']} s ÷ {wire['seconds']} s = {t['whole_job_ratio']} | ≤1.3 |",
+            f"| {what}: pages, ours from the job's end to rows in dlt's files ÷ download "
+            f"| {ours['pages_s']} s ÷ {wire['download_s']} s = {t['pages_ratio']} | ≤1.3 |",
+            f"| {what}: CPU of our extract step ÷ the download's "
+            f"| {ours['cpu_s']} s ÷ {wire['cpu_s']} s | |",
+        ]
     for run in passes:
         wb = next(s for s in run["stages"] if s["stage"] == "write-back")
         lines.append(

@@ -216,6 +216,7 @@ def run_pass(recorder: Recorder, settings, name: str, full: bool, counts: dict[s
 
 def ratios(recorder: Recorder, settings, full: dict, workdir: Path) -> dict:
     from bench.hand_sql import run_script
+    from bench.wire import compare as compare_with_wire
     from bench.wire import download_seconds
     from rapport.warehouse import DBT_PROJECT_DIR
 
@@ -238,6 +239,11 @@ def ratios(recorder: Recorder, settings, full: dict, workdir: Path) -> dict:
             "bulk_extract_s": full["bulk_extract_s"],
             "ratio": _ratio(full["bulk_extract_s"], wire["seconds"]),
         }
+        # The ratio: Task alone, both views (bench/wire.py), in scratch state.
+        try:
+            out["task_vs_wire"] = compare_with_wire(settings, workdir, "Task")
+        except RuntimeError as error:  # Task below the Bulk threshold in this org
+            out["task_vs_wire_skipped"] = str(error)
     return out
 
 

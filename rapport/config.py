@@ -186,8 +186,10 @@ class ExtractSettings(BaseModel):
     # Rows per Bulk API 2.0 result page (maxRecords) and per REST query page.
     bulk_page_rows: int = Field(default=50_000, ge=1)
     rest_batch_size: int = Field(default=2000, ge=200, le=2000)
-    # Bulk job polling: first wait, longest wait, and when to give up.
-    bulk_poll_seconds: float = Field(default=1.0, gt=0)
+    # Bulk job polling: first wait, longest wait, and when to give up. The
+    # waits double from the first, so a short first wait (why: bulk.py
+    # BulkOptions) notices a quick job quickly for a few status calls more.
+    bulk_poll_seconds: float = Field(default=0.1, gt=0)
     bulk_max_poll_seconds: float = Field(default=20.0, gt=0)
     bulk_job_timeout_seconds: float = Field(default=6 * 3600.0, gt=0)
     # Stop cleanly (and resume next run) before this share of the org's daily

@@ -29,6 +29,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -312,18 +313,17 @@ class ObjectExtraction:
         """The job's pages from ``pending["locator"]`` on; ``pending`` follows each page."""
         query.wait(pending["job_id"])
         with tempfile.TemporaryDirectory(prefix="rapport-bulk-") as workdir:
-            page_file = Path(workdir) / "page.csv"
-            while True:
-                next_locator = query.download_page(pending["job_id"], pending["locator"], page_file)
-                latest = _parse(pending["latest"])
-                for table in query.read_page(page_file):
-                    yield mark_deletes(table, self.seen_at)
-                    latest = _latest(table, latest)
-                # The page is delivered: a stop from here resumes at the next one.
-                pending["locator"] = next_locator
-                pending["latest"] = None if latest is None else latest.isoformat()
-                if not next_locator:
-                    break
+            # Closed before the folder goes, so no download is still writing into it.
+            pages = closing(query.pages(pending["job_id"], pending["locator"], Path(workdir)))
+            with pages as page_files:
+                for page_file, next_locator in page_files:
+                    latest = _parse(pending["latest"])
+                    for table in query.read_page(page_file):
+                        yield mark_deletes(table, self.seen_at)
+                        latest = _latest(table, latest)
+                    # The page is delivered: a stop from here resumes at the next one.
+                    pending["locator"] = next_locator
+                    pending["latest"] = None if latest is None else latest.isoformat()
         # Results come in no order, so only a finished job moves the watermark.
         self._advance(_parse(pending["latest"]))
         self._finished(bool(pending.get("full")))
