@@ -116,6 +116,15 @@ class OrgStore:
     def close(self) -> None:
         self._connection.close()
 
+    def set_memory_limit(self, limit: str) -> None:
+        """Change DuckDB's memory limit (e.g. ``"1GB"``) from now on.
+
+        Seeding a file-backed store only appends, and stays flat under a small
+        limit; answering queries (sorts, Bulk snapshots) over a large org wants more.
+        """
+        with self._cursor() as cursor:
+            cursor.execute(f"SET memory_limit = '{limit.replace(chr(39), chr(39) * 2)}'")
+
     def save_as(self, path: Path) -> None:
         """Write the whole org (records and specs) to a new store file for ``open``.
 

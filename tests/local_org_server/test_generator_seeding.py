@@ -110,6 +110,9 @@ def test_a_file_backed_store_answers_as_the_in_memory_one(tmp_path: Path, state_
     # Hundreds of Tasks, and every query finds something: no empty comparison.
     assert before[0][0] > 500 and all(rows for _, rows in before[1:])
     assert _answers(on_disk) == before
+    on_disk.set_memory_limit("256MB")  # as the benchmark raises it to serve
+    with on_disk._cursor() as cursor:
+        assert cursor.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "244.1 MiB"
     for store in (memory, on_disk):
         _change(store)
     after = _answers(memory)
