@@ -101,17 +101,19 @@ def _in_child(accounts: int, seed: int, store_kind: str, memory_limit: str | Non
 
 
 def summary(runs: list[dict]) -> dict:
-    """Flatness (resident size in the second half of each run against the first batch)
-    and L's figures extrapolated from the largest run's rates."""
+    """Flatness (resident size half-way through each run against its end) and L's
+    figures extrapolated from the largest run's rates."""
     largest = max(runs, key=lambda r: r["accounts"])
     flat = {}
     for run in runs:
         sizes = [rss for _, rss in run["rss_by_accounts"]]
-        first, late = sizes[0], sizes[len(sizes) // 2 :]
+        middle, end = sizes[len(sizes) // 2], sizes[-1]
         flat[run["accounts"]] = {
-            "after_first_batch_mb": first,
-            "max_second_half_mb": max(late),
-            "growth_second_half_mb": round(max(late) - min(late), 1),
+            "after_first_batch_mb": sizes[0],
+            "half_way_mb": middle,
+            "end_mb": end,
+            "growth_second_half_mb": round(end - middle, 1),
+            "max_mb": max(sizes),
         }
     return {
         "rss": flat,
@@ -132,16 +134,17 @@ def markdown(result: dict) -> str:
         f"{result['load_average_at_end']} at end; {result['cpus']} CPUs.",
         "",
         "| accounts | records | store | wall s | CPU s | CPU ms/account | peak RSS MB "
-        "| RSS after 1st batch → end MB | file MB |",
+        "| RSS after 1st batch → half-way → end MB | file MB |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for run in result["runs"]:
-        sizes = run["rss_by_accounts"]
+        rss = result["summary"]["rss"][run["accounts"]]
         store = run["store"] + (f" ({run['memory_limit']})" if run["memory_limit"] else "")
         lines.append(
             f"| {run['accounts']:,} | {run['records']:,} | {store} | {run['wall_s']} "
             f"| {run['cpu_s']} | {run['cpu_ms_per_account']} | {run['peak_rss_mb']} "
-            f"| {sizes[0][1]} → {sizes[-1][1]} | {run['file_mb'] or ''} |"
+            f"| {rss['after_first_batch_mb']} → {rss['half_way_mb']} → {rss['end_mb']} "
+            f"| {run['file_mb'] or ''} |"
         )
     l_figures = result["summary"]["l_extrapolated"]
     lines += [
