@@ -6,6 +6,8 @@ and the synthetic generator, so they can never disagree about a field.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -120,3 +122,24 @@ def standard_objects(include_rapport_fields: bool = True) -> dict[str, ObjectSpe
 def rapport_field_specs() -> dict[str, list[FieldSpec]]:
     raw = _raw_schema()["rapport_fields"]
     return {obj: [field_from_yaml(n, r) for n, r in fields.items()] for obj, fields in raw.items()}
+
+
+def spec_to_json(spec: ObjectSpec) -> str:
+    """The object's spec as JSON, as a store file keeps it beside the records."""
+    return json.dumps(dataclasses.asdict(spec))
+
+
+def spec_from_json(raw: str) -> ObjectSpec:
+    """The spec :func:`spec_to_json` wrote."""
+    data = json.loads(raw)
+    fields = {
+        name: FieldSpec(
+            **{
+                **body,
+                "picklist_values": tuple(body["picklist_values"]),
+                "reference_to": tuple(body["reference_to"]),
+            }
+        )
+        for name, body in data.pop("fields").items()
+    }
+    return ObjectSpec(**data, fields=fields)

@@ -14,24 +14,23 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from connectors.salesforce.api.ids import InvalidSalesforceId, make_id, to_18
 from local_org.arrow_rows import arrow_from_records, arrow_from_table, with_system_defaults
-from local_org.schema import FieldSpec, ObjectSpec
+from local_org.query_result import QueryResult
+from local_org.schema import FieldSpec, ObjectSpec, spec_from_json, spec_to_json
 from local_org.soql import (
-    ID_COLUMN,
     CompiledQuery,
     compile_soql,
     quote_ident,
@@ -43,6 +42,7 @@ from local_org.values import (
     check_constraints,
     coerce_value,
     now_utc,
+    prepare_create,
     read_only_error,
     sql_type,
     unknown_field_error,
@@ -50,29 +50,6 @@ from local_org.values import (
 
 _SPECS_TABLE = "__rapport_object_specs"
 _GENERATED_POD = "LO"
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    object_name: str
-    fields: tuple[str, ...]
-    total_size: int
-    table: pa.Table | None  # None for COUNT(); else ID_COLUMN plus ``fields``
-
-    def page(self, start: int, stop: int) -> list[tuple[str, dict[str, Any]]]:
-        """Records [start, stop) as (Id, {field: value}) pairs."""
-        if self.table is None:
-            return []
-        sliced = self.table.slice(start, max(0, stop - start))
-        ids = sliced.column(ID_COLUMN).to_pylist()
-        columns = [sliced.column(name).to_pylist() for name in self.fields]
-        return [
-            (record_id, dict(zip(self.fields, values, strict=True)))
-            for record_id, *values in zip(ids, *columns, strict=True)
-        ]
-
-    def records(self) -> list[dict[str, Any]]:
-        return [fields for _, fields in self.page(0, self.total_size)]
 
 
 # --------------------------------------------------------------------------- store
@@ -88,17 +65,33 @@ class OrgStore:
         self._cursor_lock = threading.Lock()
         self._id_lock = threading.Lock()
         self._id_sequences: dict[str, int] = {}
+        self._highest_ids: dict[str, str] = {}  # see _highest_id
         # Existing records prefetched by update_many (under _write_lock), else None.
         self._known: dict[str, dict[str, bool]] | None = None
 
     @classmethod
-    def create(cls, objects: Mapping[str, ObjectSpec], path: Path | None = None) -> OrgStore:
-        """A new, empty org with a table per object (in memory when ``path`` is None)."""
+    def create(
+        cls,
+        objects: Mapping[str, ObjectSpec],
+        path: Path | None = None,
+        *,
+        memory_limit: str | None = None,
+    ) -> OrgStore:
+        """A new, empty org with a table per object (in memory when ``path`` is None).
+
+        A file-backed store with a ``memory_limit`` (DuckDB's, e.g. ``"512MB"``)
+        keeps the process's memory flat however large the org grows: DuckDB
+        writes the tables to the file and evicts what it does not need. In
+        memory, the whole org stays resident.
+        """
         if path is not None and Path(path).exists():
             raise FileExistsError(f"{path} already exists; use OrgStore.open to reuse it")
-        connection = _connect(path)
+        connection = _connect(path, memory_limit)
         store = cls(connection, copy.deepcopy(dict(objects)))
         with store._cursor() as cursor:
+            # One transaction: in a file, each statement on its own is a commit
+            # and a sync to disk (two per object; ~6 s on a loaded machine).
+            cursor.execute("BEGIN TRANSACTION")
             cursor.execute(f"CREATE TABLE {_SPECS_TABLE} (name VARCHAR, spec VARCHAR)")
             for spec in store._objects.values():
                 columns = ", ".join(
@@ -108,19 +101,29 @@ class OrgStore:
                 )
                 cursor.execute(f"CREATE TABLE {quote_ident(spec.name)} ({columns})")
                 store._save_spec(cursor, spec)
+            cursor.execute("COMMIT")
         return store
 
     @classmethod
-    def open(cls, path: Path) -> OrgStore:
+    def open(cls, path: Path, *, memory_limit: str | None = None) -> OrgStore:
         """Reopen a store file written by ``create``."""
         if not Path(path).exists():
             raise FileNotFoundError(f"no local org store at {path}")
-        connection = _connect(path)
+        connection = _connect(path, memory_limit)
         rows = connection.execute(f"SELECT name, spec FROM {_SPECS_TABLE}").fetchall()
-        return cls(connection, {name: _spec_from_json(raw) for name, raw in rows})
+        return cls(connection, {name: spec_from_json(raw) for name, raw in rows})
 
     def close(self) -> None:
         self._connection.close()
+
+    def set_memory_limit(self, limit: str) -> None:
+        """Change DuckDB's memory limit (e.g. ``"1GB"``) from now on.
+
+        Seeding a file-backed store only appends, and stays flat under a small
+        limit; answering queries (sorts, Bulk snapshots) over a large org wants more.
+        """
+        with self._cursor() as cursor:
+            cursor.execute(f"SET memory_limit = '{limit.replace(chr(39), chr(39) * 2)}'")
 
     def save_as(self, path: Path) -> None:
         """Write the whole org (records and specs) to a new store file for ``open``.
@@ -220,20 +223,36 @@ class OrgStore:
             return 0
         table = with_system_defaults(spec, table)
         view = f"incoming_{uuid.uuid4().hex}"
+        lowest, highest = (v.as_py() for v in pc.min_max(table.column("Id")).values())
         with self._write_lock, self._cursor() as cursor:
             cursor.register(view, table)
             try:
-                duplicate = cursor.execute(
-                    f'SELECT "Id" FROM {view} GROUP BY "Id" HAVING count(*) > 1 '
-                    f'UNION ALL SELECT "Id" FROM {view} '
-                    f'WHERE "Id" IN (SELECT "Id" FROM {quote_ident(spec.name)}) LIMIT 1'
-                ).fetchone()
+                duplicate_sql = f'SELECT "Id" FROM {view} GROUP BY "Id" HAVING count(*) > 1'
+                if lowest <= self._highest_id(cursor, spec):
+                    duplicate_sql += (
+                        f' UNION ALL SELECT "Id" FROM {view} '
+                        f'WHERE "Id" IN (SELECT "Id" FROM {quote_ident(spec.name)})'
+                    )
+                duplicate = cursor.execute(duplicate_sql + " LIMIT 1").fetchone()
                 if duplicate:
                     raise ValueError(f"{spec.name}: duplicate Id {duplicate[0]}")
                 cursor.execute(f"INSERT INTO {quote_ident(spec.name)} BY NAME SELECT * FROM {view}")
+                self._highest_ids[spec.name] = max(highest, self._highest_ids[spec.name])
             finally:
                 cursor.unregister(view)
         return table.num_rows
+
+    def _highest_id(self, cursor: duckdb.DuckDBPyConnection, spec: ObjectSpec) -> str:
+        """The greatest Id in the object's table ('' when empty), read once then kept.
+
+        Ids are never changed and every new record comes through ``insert``,
+        so incoming Ids all above it cannot be taken: streaming a large org
+        then skips scanning every Id already stored for each batch.
+        """
+        if spec.name not in self._highest_ids:
+            row = cursor.execute(f'SELECT max("Id") FROM {quote_ident(spec.name)}').fetchone()
+            self._highest_ids[spec.name] = (row[0] if row else None) or ""
+        return self._highest_ids[spec.name]
 
     def update(self, object_name: str, record_id: str, values: Mapping[str, Any]) -> None:
         """Update one record as the REST API would; raises ``RecordError``."""
@@ -386,30 +405,48 @@ class OrgStore:
 
     def delete(self, object_name: str, record_id: str) -> None:
         """Move a record to the recycle bin: IsDeleted=true, modstamp bumped."""
-        spec = self.spec(object_name)
-        if "IsDeleted" not in spec.fields:
-            raise RecordError("INVALID_OPERATION", f"{spec.name} records cannot be deleted")
-        with self._write_lock:
-            record_id = self._check_id(spec, record_id)
-            self._check_exists(spec, record_id)
-            stamp = now_utc()
-            with self._cursor() as cursor:
-                cursor.execute(
-                    f'UPDATE {quote_ident(spec.name)} SET "IsDeleted" = true, '
-                    '"LastModifiedDate" = ?, "SystemModstamp" = ? WHERE "Id" = ?',
-                    [stamp, stamp, record_id],
-                )
+        error = self.delete_many(object_name, [record_id])[0]
+        if error is not None:
+            raise error
 
     def delete_many(self, object_name: str, record_ids: Sequence[str]) -> list[RecordError | None]:
-        """Soft-delete each record; one entry per id, None when deleted."""
+        """Soft-delete the records in one UPDATE; one entry per id, None when deleted.
+
+        A Bulk delete job names thousands of records: one existence query and
+        one UPDATE per record made it a row loop. An id named twice is
+        deleted once; the second reads "entity is deleted", as it would one by one.
+        """
+        spec = self.spec(object_name)
+        if "IsDeleted" not in spec.fields:
+            message = f"{spec.name} records cannot be deleted"
+            return [RecordError("INVALID_OPERATION", message) for _ in record_ids]
         errors: list[RecordError | None] = []
+        chosen: dict[str, None] = {}
         with self._write_lock:
-            for record_id in record_ids:
-                try:
-                    self.delete(object_name, record_id)
+            self._known = self._existing([(spec.name, rid, {}) for rid in record_ids])
+            try:
+                for record_id in record_ids:
+                    try:
+                        normalised = self._check_id(spec, record_id)
+                        if normalised in chosen:
+                            raise RecordError("ENTITY_IS_DELETED", "entity is deleted", ["Id"])
+                        self._check_exists(spec, normalised)
+                    except RecordError as error:
+                        errors.append(error)
+                        continue
+                    chosen[normalised] = None
                     errors.append(None)
-                except RecordError as error:
-                    errors.append(error)
+            finally:
+                self._known = None
+            if chosen:
+                stamp = now_utc()
+                with self._cursor() as cursor:
+                    cursor.execute(
+                        f'UPDATE {quote_ident(spec.name)} SET "IsDeleted" = true, '
+                        '"LastModifiedDate" = ?, "SystemModstamp" = ? '
+                        'WHERE "Id" IN (SELECT unnest(?))',
+                        [stamp, stamp, list(chosen)],
+                    )
         return errors
 
     def undelete(self, object_name: str, record_id: str) -> None:
@@ -472,7 +509,7 @@ class OrgStore:
             rows: list[dict[str, Any]] = []
             for values in records:
                 try:
-                    row = self._prepare_create(spec, values)
+                    row = prepare_create(spec, values)
                 except RecordError as error:
                     results.append(error)
                     continue
@@ -485,41 +522,6 @@ class OrgStore:
                     row.update({name: stamp for name in SYSTEM_DATETIMES if name in spec.fields})
                 self.insert(spec.name, rows)
             return results
-
-    def _prepare_create(self, spec: ObjectSpec, values: Mapping[str, Any]) -> dict[str, Any]:
-        resolved: dict[str, tuple[FieldSpec, Any]] = {}
-        for key, value in values.items():
-            field = spec.field_ci(key)
-            if field is None:
-                raise unknown_field_error(spec, key)
-            resolved[field.name] = (field, value)
-        read_only = [
-            f.name
-            for f, _ in resolved.values()
-            if not f.updateable or f.is_compound or f.type == "id"
-        ]
-        if read_only:
-            raise read_only_error(read_only)
-        row = {name: check_constraints(f, coerce_value(f, v)) for name, (f, v) in resolved.items()}
-        missing = [
-            f.name
-            for f in spec.fields.values()
-            if not f.nillable
-            and f.updateable
-            and f.type not in ("boolean", "id")
-            and f.name not in SYSTEM_DATETIMES
-            and row.get(f.name) is None
-        ]
-        if missing:
-            raise RecordError(
-                "REQUIRED_FIELD_MISSING",
-                f"Required fields are missing: [{', '.join(missing)}]",
-                missing,
-            )
-        for f in spec.fields.values():  # checkboxes default to false, as on Salesforce
-            if f.type == "boolean" and f.name != "IsDeleted" and row.get(f.name) is None:
-                row[f.name] = False
-        return row
 
     def add_field(self, object_name: str, field: FieldSpec) -> None:
         """Add a column (and describe entry), as deploying a custom field does."""
@@ -560,7 +562,7 @@ class OrgStore:
         cursor.execute(f"DELETE FROM {_SPECS_TABLE} WHERE name = ?", [spec.name])
         cursor.execute(
             f"INSERT INTO {_SPECS_TABLE} VALUES (?, ?)",
-            [spec.name, json.dumps(dataclasses.asdict(spec))],
+            [spec.name, spec_to_json(spec)],
         )
 
     def _next_id(self, spec: ObjectSpec) -> str:
@@ -578,22 +580,8 @@ class OrgStore:
             return make_id(spec.key_prefix, self._id_sequences[spec.name], pod=_GENERATED_POD)
 
 
-def _connect(path: Path | None) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect(str(path) if path is not None else ":memory:")
+def _connect(path: Path | None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    config = {"memory_limit": memory_limit} if memory_limit else {}
+    connection = duckdb.connect(str(path) if path is not None else ":memory:", config=config)
     connection.execute("SET TimeZone = 'UTC'")
     return connection
-
-
-def _spec_from_json(raw: str) -> ObjectSpec:
-    data = json.loads(raw)
-    fields = {
-        name: FieldSpec(
-            **{
-                **body,
-                "picklist_values": tuple(body["picklist_values"]),
-                "reference_to": tuple(body["reference_to"]),
-            }
-        )
-        for name, body in data.pop("fields").items()
-    }
-    return ObjectSpec(**data, fields=fields)

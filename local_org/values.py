@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -273,3 +273,42 @@ def well_typed_array(field: FieldSpec, values: list[Any]) -> pa.Array | None:
     if kind == "datetime":
         return pc.floor_temporal(array, unit="millisecond")
     return array
+
+
+def prepare_create(spec: ObjectSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A new record's values as Salesforce accepts them on create, else ``RecordError``.
+
+    Writable fields only, required fields present, values of the right type
+    and within their constraints; checkboxes left out read false.
+    """
+    resolved: dict[str, tuple[FieldSpec, Any]] = {}
+    for key, value in values.items():
+        field = spec.field_ci(key)
+        if field is None:
+            raise unknown_field_error(spec, key)
+        resolved[field.name] = (field, value)
+    read_only = [
+        f.name for f, _ in resolved.values() if not f.updateable or f.is_compound or f.type == "id"
+    ]
+    if read_only:
+        raise read_only_error(read_only)
+    row = {name: check_constraints(f, coerce_value(f, v)) for name, (f, v) in resolved.items()}
+    missing = [
+        f.name
+        for f in spec.fields.values()
+        if not f.nillable
+        and f.updateable
+        and f.type not in ("boolean", "id")
+        and f.name not in SYSTEM_DATETIMES
+        and row.get(f.name) is None
+    ]
+    if missing:
+        raise RecordError(
+            "REQUIRED_FIELD_MISSING",
+            f"Required fields are missing: [{', '.join(missing)}]",
+            missing,
+        )
+    for f in spec.fields.values():  # checkboxes default to false, as on Salesforce
+        if f.type == "boolean" and f.name != "IsDeleted" and row.get(f.name) is None:
+            row[f.name] = False
+    return row

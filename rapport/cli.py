@@ -386,8 +386,9 @@ def local_org_generate(
     """Generate a synthetic org; its ground-truth labels are written outside it."""
     from rapport.demo import generate_store
 
-    org_store, truth = generate_store(accounts, seed)
-    org_store.save_as(out)
+    # Straight into the file, batch by batch: no copy of the whole org held in memory.
+    org_store, truth = generate_store(accounts, seed, path=out)
+    org_store.close()
     from local_org.generator import write_labels
 
     labels = labels or out.with_suffix(".labels.csv")

@@ -49,19 +49,21 @@ def seed_store(
     return store, labels
 
 
-def generate_store(accounts: int, seed: int) -> tuple[OrgStore, list[dict]]:
+def generate_store(
+    accounts: int, seed: int, *, path: Path | None = None, memory_limit: str | None = None
+) -> tuple[OrgStore, list[dict]]:
     """A synthetic org in a store, and its ground-truth labels (kept out of the org).
 
-    Written batch by batch as it is generated, so memory stays flat with the org's size.
+    Written batch by batch through Arrow as it is generated, so the generator's
+    records never pile up. With ``path`` the store is a DuckDB file and
+    ``memory_limit`` caps DuckDB's memory; in memory, the store grows with the org.
     """
-    from local_org.generator import iter_org_batches
+    from local_org.generator.seeding import generate_into
     from local_org.schema import standard_objects
 
-    store = OrgStore.create(standard_objects())
+    store = OrgStore.create(standard_objects(), path, memory_limit=memory_limit)
     labels: list[dict] = []
-    for batch in iter_org_batches(accounts, seed, labels):
-        for object_name, records in batch.items():
-            store.insert(object_name, records)
+    generate_into(store, accounts, seed, labels=labels.extend)
     return store, labels
 
 

@@ -38,7 +38,8 @@ import csv
 import datetime as dt
 import gc
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -77,6 +78,7 @@ __all__ = [
     "GeneratedOrg",
     "generate_org",
     "iter_org_batches",
+    "labels_csv",
     "write_labels",
 ]
 
@@ -181,13 +183,27 @@ LABEL_COLUMNS = (
 
 def write_labels(labels: Sequence[dict[str, Any]], path: Path) -> None:
     """Write the ground truth to a CSV file (lists joined with ';', booleans as true/false)."""
+    with labels_csv(path) as write:
+        write(labels)
+
+
+@contextmanager
+def labels_csv(path: Path) -> Iterator[Callable[[Sequence[dict[str, Any]]], None]]:
+    """The ground-truth CSV of :func:`write_labels`, written batch by batch as labels come.
+
+    For streaming an org: a large org's labels need not all be held to be written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=LABEL_COLUMNS, extrasaction="ignore")
         writer.writeheader()
-        for label in labels:
-            writer.writerow({key: _csv_value(label.get(key)) for key in LABEL_COLUMNS})
+
+        def write(labels: Sequence[dict[str, Any]]) -> None:
+            for label in labels:
+                writer.writerow({key: _csv_value(label.get(key)) for key in LABEL_COLUMNS})
+
+        yield write
 
 
 def _csv_value(value: Any) -> Any:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceResourceNotFound
 
-from local_org.schema import FieldSpec
+from local_org.schema import FieldSpec, standard_objects
 from local_org.store import OrgStore, RecordError
-from tests.factories import account_id
-from tests.factories.local_org import client, raw
+from tests.factories import account_id, contact_id
+from tests.factories.local_org import build_store, client, raw
 
 DATA = "/services/data/v62.0"
 
@@ -130,6 +130,61 @@ def test_store_mutations_as_a_user_makes_them(store):
     assert store.get("Account", new_id)["IsDeleted"] is False
     with pytest.raises(RecordError, match="UNDELETE_FAILED"):
         store.undelete("Account", new_id)
+
+
+def test_delete_many_answers_each_id_as_deleting_one_by_one_would(store):
+    """Deleted in one UPDATE, but each id gets the answer a lone delete would give it."""
+    ids = [
+        account_id(1),
+        account_id(2),
+        account_id(1),  # again in the same call: already in the bin
+        account_id(5),  # in the bin before the call
+        account_id(99),  # no such record
+        "001notanid",
+        contact_id(1),  # not an Account Id
+    ]
+    batched = store.delete_many("Account", ids)
+    twin = build_store()
+    one_by_one: list[str | None] = []
+    for record_id in ids:
+        try:
+            twin.delete("Account", record_id)
+            one_by_one.append(None)
+        except RecordError as error:
+            one_by_one.append(error.status_code)
+    assert [e and e.status_code for e in batched] == one_by_one
+    assert one_by_one[:2] == [None, None] and None not in one_by_one[2:]
+    deleted = "SELECT Id, IsDeleted FROM Account ORDER BY Id"
+    assert (
+        store.query(deleted, include_deleted=True).records()
+        == twin.query(deleted, include_deleted=True).records()
+    )
+    stamps = {store.get("Account", i, include_deleted=True)["SystemModstamp"] for i in ids[:2]}
+    assert len(stamps) == 1 and stamps.pop() > datetime(2025, 6, 1, tzinfo=UTC)
+    with pytest.raises(RecordError, match="INVALID_OPERATION"):
+        store.delete("User", "005000000000001AAA")
+
+
+def test_insert_refuses_a_taken_id_however_the_batch_is_made(tmp_path):
+    """Batches above every stored Id skip the scan for taken Ids; no other batch does."""
+    path = tmp_path / "org.duckdb"
+    store = OrgStore.create(standard_objects(), path)
+    store.insert(
+        "Account", [{"Id": account_id(5), "Name": "a"}, {"Id": account_id(9), "Name": "b"}]
+    )
+    store.insert("Account", [{"Id": account_id(20), "Name": "above"}])
+    for batch in (
+        [{"Id": account_id(30), "Name": "new"}, {"Id": account_id(9), "Name": "taken"}],
+        [{"Id": account_id(40), "Name": "x"}, {"Id": account_id(40), "Name": "twice"}],
+    ):
+        with pytest.raises(ValueError, match="duplicate Id"):
+            store.insert("Account", batch)
+    store.close()
+    reopened = OrgStore.open(path)  # the highest Id is read from the file
+    with pytest.raises(ValueError, match=f"duplicate Id {account_id(20)}"):
+        reopened.insert("Account", [{"Id": account_id(20), "Name": "again"}])
+    reopened.insert("Account", [{"Id": account_id(21), "Name": "next"}])
+    assert reopened.count("Account") == 4
 
 
 def test_a_new_checkbox_reads_false_and_a_new_text_field_null(store):
