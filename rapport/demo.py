@@ -21,6 +21,7 @@ from local_org.server import LocalOrg, LocalOrgInfo
 from local_org.store import OrgStore
 from rapport.config import load_settings
 from rapport.environment import scoped_environ
+from rapport.prefect_warmup import ServerWarmup
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,18 @@ def reset_demo_warehouse(warehouse: Path, state_dir: Path) -> None:
 def run_demo(
     accounts: int, seed: int, org_data: Path | None, warehouse: Path, state_dir: Path
 ) -> DemoResult:
-    from flows.relationship_intelligence import relationship_intelligence
-
+    # Prefect's server comes up on the other core while this process seeds the
+    # org and imports the pipeline; the flow run waits for it only if it is late.
+    warmup = ServerWarmup().start()
     store, ground_truth = seed_store(accounts, seed, org_data, state_dir)
     reset_demo_warehouse(warehouse, state_dir)
+    from flows.relationship_intelligence import relationship_intelligence
+
     with (
         LocalOrg.start(store, state_dir=state_dir / "local-org") as org,
         scoped_environ(local_org_env(org.info, warehouse.resolve(), state_dir.resolve())),
     ):
+        warmup.wait()
         relationship_intelligence(full_refresh=True)
         distribution = crm_type_distribution()
     return DemoResult(dict(distribution), sum(distribution.values()), ground_truth)
