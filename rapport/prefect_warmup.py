@@ -16,7 +16,7 @@ started. With a configured server (or the test harness) nothing is started.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
 
 
 def ephemeral_server_needed() -> bool:
@@ -39,29 +39,38 @@ class ServerWarmup:
     A flow run must not begin while the start is under way: the singleton
     counts as running as soon as its process is launched, before it answers,
     so a run that came first would call an API that is not there yet.
+
+    The thread is a daemon: when the demo stops before its flow (a bad export
+    folder), the process exits at once instead of waiting for a server it will
+    not use; Prefect's own exit hook stops a server that was launched.
     """
 
     def __init__(self) -> None:
-        self._executor: ThreadPoolExecutor | None = None
-        self._future: Future[None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def start(self) -> ServerWarmup:
         if ephemeral_server_needed():
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="prefect-warmup")
-            self._future = self._executor.submit(_start_server)
+            self._thread = threading.Thread(target=self._run, name="prefect-warmup", daemon=True)
+            self._thread.start()
         return self
+
+    def _run(self) -> None:
+        try:
+            _start_server()
+        except BaseException as error:  # handed to wait(), in the caller's thread
+            self._error = error
 
     @property
     def started(self) -> bool:
-        return self._future is not None
+        return self._thread is not None
 
     def wait(self) -> None:
         """Block until the server answers; a failed start raises here, as it would in the run."""
-        if self._future is None or self._executor is None:
+        if self._thread is None:
             return
-        try:
-            self._future.result()
-        finally:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-            self._future = None
+        self._thread.join()
+        self._thread = None
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
