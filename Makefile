@@ -5,26 +5,27 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+BYTECODE := $(VENV)/.bytecode-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo test test-fast setup system-packages lint lwc-test format lock bench evaluate clean
 
-demo: $(STAMP)
+demo: $(STAMP) $(BYTECODE)
 	$(BIN)/rapport demo
 
-test: $(STAMP) system-packages
+test: $(STAMP) $(BYTECODE) system-packages
 	$(BIN)/pytest -n 2 --durations=25
 
 # The quick loop while editing: no flow runs, dbt builds, PostgreSQL or Chromium
 # (markers in pyproject.toml), spread over two workers (pytest-xdist): 81 s here,
 # against 134 s on one. `make test` runs everything, on both cores too (the
 # slowest tests are whole runs that wait on a server as much as on the CPU).
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(BYTECODE)
 	$(BIN)/pytest -n 2 -m "not slow and not postgres and not browser"
 
 system-packages:
 	./scripts/ensure-system-packages.sh
 
-setup: $(STAMP)
+setup: $(STAMP) $(BYTECODE)
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +34,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# uv installs without bytecode (pip compiles it), so Python compiles every module
+# it imports from source, and with PYTHONDONTWRITEBYTECODE set it does so on every
+# run: 12 of the 21 s of CPU `rapport demo` spent importing Prefect, dlt, dbt and
+# GX (its profile: SourceLoader.source_to_code). Compiled once here, beside the install.
+$(BYTECODE): $(STAMP)
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null \
+	|| echo "Some modules were not compiled: Python compiles them when it imports them."
+	rm -f $(VENV)/.bytecode-*
+	touch $(BYTECODE)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -57,7 +68,7 @@ lock: $(STAMP)
 # The pipeline stage by stage on a generated org (bench/run.py): SIZE=S|M|L
 # (1k, 20k, 200k accounts); results in bench/results/ (not committed).
 SIZE ?= S
-bench: $(STAMP)
+bench: $(STAMP) $(BYTECODE)
 	$(BIN)/python -m bench.run --size $(SIZE)
 
 # Typology accuracy against the generator's ground truth (bench/evaluate.py).
