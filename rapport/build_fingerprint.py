@@ -9,9 +9,9 @@ models read has changed since the last build whose gates passed.
 It covers:
 
 * every raw table: its row count and an order-independent hash of its rows.
-  Left out: dlt's bookkeeping (``_dlt_load_id``, ``_dlt_id``: extraction's
-  overlap window re-reads records it already has, which gives identical rows
-  new load ids), and on the objects write-back writes, the fields it writes
+  Left out: the loaders' bookkeeping (``_dlt_load_id``, ``_dlt_id``,
+  ``_rapport_deleted_seen_at``: extraction's overlap window re-reads records
+  it already has, which gives identical rows new load ids and stamps), and on the objects write-back writes, the fields it writes
   and the stamps any write moves (``SystemModstamp``, ``LastModifiedDate``,
   ``LastModifiedById``): that is Rapport's own output coming back, which no
   model reads (tests/models/test_build_fingerprint.py checks that an echo
@@ -54,7 +54,8 @@ from rapport.warehouse.sql import WarehouseSql, literal, quote
 TABLE = "build_fingerprints"
 DDL = "build_id varchar, digest varchar, parts varchar, recorded_at timestamp with time zone"
 HASHED_WAREHOUSES = ("duckdb", "postgres")
-DLT_COLUMNS = frozenset({"_dlt_load_id", "_dlt_id"})
+# dlt's and the extraction's own columns, which no model reads.
+BOOKKEEPING_PREFIXES = ("_dlt_", "_rapport_")
 # Moved by every write to a record, write-back's included.
 WRITE_STAMPS = ("SystemModstamp", "LastModifiedDate", "LastModifiedById")
 # Not part of what a build reads: dbt's output and logs, the local user file.
@@ -163,7 +164,7 @@ def raw_parts(settings: Settings) -> dict[str, list]:
             columns = [
                 c
                 for c in (sql.columns(schema, table) or {})
-                if c not in DLT_COLUMNS and salesforce_key(c) not in skipped
+                if not c.startswith(BOOKKEEPING_PREFIXES) and salesforce_key(c) not in skipped
             ]
             if not columns:
                 continue
