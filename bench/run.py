@@ -124,12 +124,13 @@ def extract_stage(recorder: Recorder, settings, label: str, objects, full: bool)
     return client, queries, steps
 
 
-def dbt_stage(recorder: Recorder, settings, full: bool):
+def dbt_stage(recorder: Recorder, settings, full: bool, unit_tests: bool = True):
     from flows.transform import run_dbt
     from rapport.environment import scoped_environ
     from rapport.warehouse import dbt_env
 
     args = ["build", *(["--full-refresh"] if full else [])]
+    args += [] if unit_tests else ["--exclude-resource-type", "unit_test"]
     with scoped_environ(dbt_env(settings.warehouse)), recorder.stage("dbt build") as figures:
         result = run_dbt(args, log=lambda _: None)
     nodes = list(getattr(result.result, "results", None) or [])
@@ -165,7 +166,13 @@ def writeback_stage(recorder: Recorder, settings) -> dict:
 
 def run_pass(recorder: Recorder, settings, name: str, full: bool, counts: dict[str, int]) -> dict:
     from expectations.runner import run_gates
-    from rapport.build_fingerprint import build_started, fingerprint, kept_build, record_build
+    from rapport.build_fingerprint import (
+        build_started,
+        fingerprint,
+        kept_build,
+        record_build,
+        unit_tests_due,
+    )
 
     started = len(recorder.stages)
     wall = time.perf_counter()
@@ -188,8 +195,9 @@ def run_pass(recorder: Recorder, settings, name: str, full: bool, counts: dict[s
         kept = None if full else kept_build(settings, current)
     figures.extra = {"kept": kept.describe() if kept else None}
     if kept is None:
+        unit_tests = full or unit_tests_due(settings, current)
         build_started(settings)
-        dbt_stage(recorder, settings, full)
+        dbt_stage(recorder, settings, full, unit_tests)
         with recorder.stage("gates") as figures:
             gates = run_gates(settings)
         figures.extra = {"checks": len(gates.results), "errors": len(gates.errors)}

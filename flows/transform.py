@@ -28,6 +28,7 @@ from rapport.build_fingerprint import (
     build_started,
     fingerprint,
     kept_build,
+    unit_tests_due,
 )
 from rapport.dbt_progress import build_details, models_progress
 from rapport.environment import scoped_environ
@@ -79,6 +80,9 @@ def transform(full_refresh: bool = False, target: Target | None = None) -> Build
         )
         return BuildOutcome(current, kept)
     args = ["build", *(["--full-refresh"] if full_refresh else [])]
+    if not full_refresh and not unit_tests_due(settings, current):
+        logger.info("dbt unit tests skipped: the project is the one the last build tested.")
+        args += ["--exclude-resource-type", "unit_test"]
     if settings.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": settings.as_of_date.isoformat()})]
     # profiles.yml reads the connection from the environment: set for this
