@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -123,10 +122,9 @@ def project_digest(project_dir: Path = DBT_PROJECT_DIR) -> str:
 
 
 def build_environment(settings: Settings) -> dict[str, str]:
-    """What profiles.yml and the models read from the environment, secrets left out."""
-    env = dbt_env(settings.warehouse) | {
-        "RAPPORT_SOURCE_LOADER": os.environ.get("RAPPORT_SOURCE_LOADER", "rapport")
-    }
+    """What profiles.yml and the models read from the environment (target, schemas,
+    loader), secrets left out."""
+    env = dbt_env(settings.warehouse)
     return {k: v for k, v in sorted(env.items()) if not any(w in k for w in SECRET_WORDS)}
 
 
