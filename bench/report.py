@@ -30,6 +30,10 @@ def _stage_rows(passes: list[dict]) -> list[str]:
                     )
             elif "checks" in extra:
                 note = f"{extra['checks']} checks, {extra['errors']} errors"
+            elif "kept" in extra:
+                note = (
+                    f"dbt and gates skipped: {extra['kept']}" if extra["kept"] else "changed: build"
+                )
             elif "nodes" in extra:
                 note = f"{extra['nodes']} nodes, success={extra['success']}"
             rows.append(

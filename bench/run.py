@@ -11,6 +11,10 @@ wall time, CPU time, peak RSS and HTTP requests (bench/measure.py):
     late-arriving activities: bench/org_changes.py);
 (c) incremental after nothing changed.
 
+Before dbt, each pass fingerprints what the build reads, as the flow does
+(rapport/build_fingerprint.py): the incremental passes skip dbt and the gates
+when it matches the last build whose gates passed.
+
 Side by side, measured in the same run: dbt build ÷ its own SQL as one DuckDB
 script (bench/hand_sql.py), Bulk extraction ÷ streaming the same result pages
 with requests (bench/wire.py), write-back calls ÷ the fewest the limits allow.
@@ -136,12 +140,13 @@ def extract_stage(recorder: Recorder, settings, label: str, objects, full: bool)
     return client, queries, steps
 
 
-def dbt_stage(recorder: Recorder, settings, full: bool):
+def dbt_stage(recorder: Recorder, settings, full: bool, unit_tests: bool = True):
     from flows.transform import run_dbt
     from rapport.environment import scoped_environ
     from rapport.warehouse import dbt_env
 
     args = ["build", *(["--full-refresh"] if full else [])]
+    args += [] if unit_tests else ["--exclude-resource-type", "unit_test"]
     with scoped_environ(dbt_env(settings.warehouse)), recorder.stage("dbt build") as figures:
         result = run_dbt(args, log=lambda _: None)
     nodes = list(getattr(result.result, "results", None) or [])
@@ -202,6 +207,13 @@ def _call_kind(response) -> str:
 
 def run_pass(recorder: Recorder, settings, name: str, full: bool, counts: dict[str, int]) -> dict:
     from expectations.runner import run_gates
+    from rapport.build_fingerprint import (
+        build_started,
+        fingerprint,
+        kept_build,
+        record_build,
+        unit_tests_due,
+    )
 
     started = len(recorder.stages)
     wall = time.perf_counter()
@@ -219,10 +231,19 @@ def run_pass(recorder: Recorder, settings, name: str, full: bool, counts: dict[s
         extract_stage(recorder, settings, "extract+load (REST)", rest, True)
     else:
         extract_stage(recorder, settings, "extract+load", None, False)
-    dbt_stage(recorder, settings, full)
-    with recorder.stage("gates") as figures:
-        gates = run_gates(settings)
-    figures.extra = {"checks": len(gates.results), "errors": len(gates.errors)}
+    with recorder.stage("fingerprint") as figures:
+        current = fingerprint(settings)
+        kept = None if full else kept_build(settings, current)
+    figures.extra = {"kept": kept.describe() if kept else None}
+    if kept is None:
+        unit_tests = full or unit_tests_due(settings, current)
+        build_started(settings)
+        dbt_stage(recorder, settings, full, unit_tests)
+        with recorder.stage("gates") as figures:
+            gates = run_gates(settings)
+        figures.extra = {"checks": len(gates.results), "errors": len(gates.errors)}
+        if gates.passed:
+            record_build(settings, current, gates.run_id)
     writeback_stage(recorder, settings)
     stages = [s.as_dict() for s in recorder.stages[started:]]
     return {"name": name, "wall_s": round(time.perf_counter() - wall, 2), "stages": stages, **extra}

@@ -56,8 +56,8 @@ def relationship_intelligence(
             )
         else:
             logger.info("Raw tables landed by %s: nothing to extract.", settings.source.loader)
-        transform_stage.transform(full_refresh=full_refresh, target=target)
-        validate_stage.validate(target=target)
+        build = transform_stage.transform(full_refresh=full_refresh, target=target)
+        validate_stage.validate(target=target, build=build)
         if extracted is not None and extracted.budget_stop and not dry_run:
             # The rest of the budget belongs to the next extraction, which resumes
             # where this one stopped; the CRM keeps the previous, consistent answer.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from dbt.cli.main import dbtRunner, dbtRunnerResult
@@ -21,6 +22,14 @@ from prefect.artifacts import create_markdown_artifact
 from flows.artifacts import models_markdown
 from flows.settings import Target, run_settings
 from rapport import progress
+from rapport.build_fingerprint import (
+    Fingerprint,
+    KeptBuild,
+    build_started,
+    fingerprint,
+    kept_build,
+    unit_tests_due,
+)
 from rapport.dbt_progress import build_details, models_progress
 from rapport.environment import scoped_environ
 from rapport.warehouse import DBT_PROJECT_DIR, backend_for, dbt_env
@@ -33,24 +42,53 @@ class DbtBuildFailed(RuntimeError):
     """dbt build finished with failed nodes (or could not run at all)."""
 
 
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What the transform did: the inputs it fingerprinted, and the build kept if it skipped.
+
+    The validate stage records ``fingerprint`` once its gates pass, and skips
+    its gates too when ``kept`` is set (they checked these very marts).
+    """
+
+    fingerprint: Fingerprint
+    kept: KeptBuild | None = None
+
+
 # A failed model fails again on retry; a run that hangs is stopped.
 @flow(name="transform", retries=0, timeout_seconds=2 * 3600)
-def transform(full_refresh: bool = False, target: Target | None = None) -> None:
+def transform(full_refresh: bool = False, target: Target | None = None) -> BuildOutcome:
     """Build and test the dbt project against the configured warehouse.
 
     ``full_refresh`` rebuilds incremental models from scratch (after a change
     to their logic); relationship_history opts out, so history is never lost.
     ``target`` picks the warehouse type for this run (default: from settings).
+    Without ``full_refresh``, a build whose inputs are those of the last
+    recorded build is skipped (rapport/build_fingerprint.py): its marts stand.
     """
     settings = run_settings(target)
     progress.started("transform", unit="models")
+    logger = get_run_logger()
+    current = fingerprint(settings)
+    kept = None if full_refresh else kept_build(settings, current)
+    if kept is not None:
+        logger.info("dbt build skipped: %s.", kept.describe())
+        progress.finished("transform", skipped=kept.describe())
+        create_markdown_artifact(
+            key="dbt-models",
+            markdown=f"# dbt models built\n\nNone: {kept.describe()}.",
+            description="dbt build skipped: nothing changed",
+        )
+        return BuildOutcome(current, kept)
     args = ["build", *(["--full-refresh"] if full_refresh else [])]
+    if not full_refresh and not unit_tests_due(settings, current):
+        logger.info("dbt unit tests skipped: the project is the one the last build tested.")
+        args += ["--exclude-resource-type", "unit_test"]
     if settings.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": settings.as_of_date.isoformat()})]
-    logger = get_run_logger()
     # profiles.yml reads the connection from the environment: set for this
     # invocation only, so the next run in this process starts clean.
     backend_for(settings.warehouse).before_dbt()
+    build_started(settings)
     with scoped_environ(dbt_env(settings.warehouse)):
         result = run_dbt(args, log=logger.info, on_event=models_progress())
     node_results = list(getattr(result.result, "results", None) or [])
@@ -61,6 +99,7 @@ def transform(full_refresh: bool = False, target: Target | None = None) -> None:
         description="dbt nodes built and tested",
     )
     raise_on_failure(args, result, node_results)
+    return BuildOutcome(current)
 
 
 def run_dbt(

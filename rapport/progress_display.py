@@ -59,6 +59,8 @@ def _object_state(counts: Counter[str]) -> str:
 
 def finish_text(stage: StageProgress) -> str:
     details = stage.details
+    if details.get("skipped"):  # transform and validate, when nothing changed
+        return str(details["skipped"])
     if stage.stage == "extract":
         return f"{len(stage.items)} objects, {stage.counts['rows']:,} rows"
     if stage.stage == "transform":

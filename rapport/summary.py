@@ -82,6 +82,8 @@ def run_summary(tracker: ProgressTracker) -> dict[str, Any]:
 
 
 def _stage_line(name: str, stage: dict[str, Any]) -> str:
+    if stage.get("skipped"):  # transform and validate, when nothing changed
+        return str(stage["skipped"])
     if name == "extract":
         return f"{len(stage['objects'])} objects, {stage['rows']:,} rows"
     if name == "transform":

@@ -153,3 +153,42 @@ def test_full_refresh_starts_again_from_scratch(extraction):
     assert refreshed.rows_per_table["account"] == 41
     run.assert_raw_equals_org("Account", "Contact")
     assert run.resource_state("Account")["watermark"] == stamp(10 * 40).isoformat()
+
+
+def count_queries(org) -> list[str]:
+    return [
+        unquote_plus(e.query)
+        for e in org.request_log.entries()
+        if "COUNT()" in unquote_plus(e.query)
+    ]
+
+
+def test_an_incremental_run_counts_with_its_query_not_a_count_call(extraction):
+    """The REST query's first page carries totalSize: a COUNT() before it is a wasted call."""
+    run = extraction(connector_store(accounts=40))
+    run.configure(bulk_threshold_rows=1_000_000)
+    run.run(objects=list(OBJECTS))
+    run.org.store.update("Account", account_id(7), {"Name": "Renamed"})
+    run.org.request_log.clear()
+
+    second = run.run(objects=list(OBJECTS))
+
+    assert count_queries(run.org) == []
+    for object_name in OBJECTS:
+        assert len(soql_sent(run.org, object_name)) == 1, object_name
+    assert second.transports["Account"] == "rest"
+    assert run.raw("Account")[account_id(7)]["name"] == "Renamed"
+    run.assert_raw_equals_org(*OBJECTS)
+
+
+def test_an_incremental_run_with_many_changes_still_goes_to_bulk(extraction):
+    run = extraction(connector_store(accounts=40))
+    run.configure(bulk_threshold_rows=5)
+    run.run(objects=["Account"])
+    for n in range(10, 20):
+        run.org.store.update("Account", account_id(n), {"Name": f"Renamed {n}"})
+
+    second = run.run(objects=["Account"])
+
+    assert second.transports["Account"] == "bulk"
+    run.assert_raw_equals_org("Account")

@@ -301,15 +301,30 @@ class SalesforceClient:
         )
         return int(result["totalSize"])
 
-    def query_pages(
+    def query_first_page(
         self, soql: str, include_deleted: bool, batch_size: int, description: str
-    ) -> Iterator[list[dict[str, Any]]]:
-        """REST query results, one page (of up to ``batch_size`` records) at a time."""
+    ) -> dict[str, Any]:
+        """The query's first page, with ``totalSize``: a count and the first rows in one call."""
         headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
-        page = self.call(
+        return self.call(
             lambda sf: sf.query(soql, include_deleted=include_deleted, headers=headers),
             f"query of {description}",
         )
+
+    def query_pages(
+        self,
+        soql: str,
+        include_deleted: bool,
+        batch_size: int,
+        description: str,
+        first_page: dict[str, Any] | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """REST query results, one page (of up to ``batch_size`` records) at a time.
+
+        ``first_page``: that of this very query, already fetched (``query_first_page``).
+        """
+        headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
+        page = first_page or self.query_first_page(soql, include_deleted, batch_size, description)
         yield page["records"]
         while not page["done"]:
             page = self.call(

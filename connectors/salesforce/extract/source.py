@@ -189,6 +189,8 @@ class ObjectExtraction:
         self.settings = settings
         self.state = state
         self.seen_at = seen_at
+        # The REST query's first page when choose_transport already fetched it.
+        self.first_page: dict[str, Any] | None = None
 
     @property
     def watermark(self) -> datetime | None:
@@ -233,10 +235,27 @@ class ObjectExtraction:
             return self.plan.transport
         if self.settings.bulk_threshold_rows == 0:
             return "bulk"
-        rows = self.client.count(
-            count_soql(self.plan.api_name, self.since), self.plan.keeps_deletes, self.plan.api_name
-        )
+        if self.since is not None:
+            # Incremental: the changes are usually few, so the REST query itself
+            # is the count (totalSize of its first page), one call instead of a
+            # COUNT() then the query. Many changes go to Bulk; that page is dropped.
+            self.first_page = self.client.query_first_page(
+                self._rest_soql(),
+                self.plan.keeps_deletes,
+                self.settings.rest_batch_size,
+                self.plan.api_name,
+            )
+            rows = int(self.first_page["totalSize"])
+        else:
+            rows = self.client.count(
+                count_soql(self.plan.api_name, self.since),
+                self.plan.keeps_deletes,
+                self.plan.api_name,
+            )
         return "bulk" if rows >= self.settings.bulk_threshold_rows else "rest"
+
+    def _rest_soql(self) -> str:
+        return build_soql(self.plan.api_name, self.plan.fields, self.since)
 
     def rows(self, transport: str) -> Iterator[pa.Table]:
         if transport == "bulk":
@@ -247,10 +266,14 @@ class ObjectExtraction:
             self._finished(full_read)
 
     def _rest_rows(self) -> Iterator[pa.Table]:
-        soql = build_soql(self.plan.api_name, self.plan.fields, self.since)
+        soql = self._rest_soql()
         logger.info("Extracting %s through REST: %s", self.plan.api_name, soql)
         pages = self.client.query_pages(
-            soql, self.plan.keeps_deletes, self.settings.rest_batch_size, self.plan.api_name
+            soql,
+            self.plan.keeps_deletes,
+            self.settings.rest_batch_size,
+            self.plan.api_name,
+            first_page=self.first_page,
         )
         for records in pages:
             if not records:
