@@ -13,7 +13,6 @@ def test_the_demo_polls_its_local_org_bulk_jobs_sooner_than_salesforce_s(tmp_pat
     with scoped_environ(demo_polling_env()):
         demo = load_settings()
 
-    assert demo.extract.bulk_poll_seconds < defaults.extract.bulk_poll_seconds
     assert demo.writeback.bulk_poll_seconds < defaults.writeback.bulk_poll_seconds
     # The ingest job's first poll waits records / records_per_second: for the
     # demo's ~5,500 contacts, under a second instead of five.
@@ -26,9 +25,9 @@ def test_the_demo_polls_its_local_org_bulk_jobs_sooner_than_salesforce_s(tmp_pat
 
 def test_polling_the_user_exported_wins_over_the_demo_s(tmp_path, monkeypatch):
     monkeypatch.setenv("RAPPORT_CONFIG", str(tmp_path / "absent.yml"))
-    monkeypatch.setenv("RAPPORT_EXTRACT__BULK_POLL_SECONDS", "3")
+    monkeypatch.setenv("RAPPORT_WRITEBACK__BULK_POLL_SECONDS", "3")
     with scoped_environ(demo_polling_env()):
         settings = load_settings()
 
-    assert settings.extract.bulk_poll_seconds == 3
-    assert settings.writeback.bulk_poll_seconds < 0.5
+    assert settings.writeback.bulk_poll_seconds == 3
+    assert settings.writeback.bulk_records_per_second == 20_000

@@ -44,6 +44,7 @@ INTENDED = {
     "connectors.salesforce.writeback.values.InvalidValue": UNEXPECTED,
     "connectors.salesforce.writeback.install.FieldInstallError": UNEXPECTED,
     "connectors.salesforce.writeback.bulk_ingest.BulkJobError": UNEXPECTED,
+    "connectors.salesforce.writeback.crm_bulk_read.BulkReadError": UNEXPECTED,
     "connectors.salesforce.writeback.send.WritebackAborted": UNEXPECTED,
     "expectations.suites.SuiteConfigError": CONFIG_ERROR,
     "expectations.gate.GateFailed": GATE_FAILED,
