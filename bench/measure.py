@@ -9,7 +9,9 @@ at ``requests.Session.send``: every call the connectors make to the org.
 
 from __future__ import annotations
 
+import json
 import resource
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +87,9 @@ class Recorder:
             peak = self.sampler.peak_between(started, time.time())
             figures.peak_rss_mb = round(peak / 2**20, 1)
             self.stages.append(figures)
+            # As it goes, on stderr: an L run takes long enough to be stopped,
+            # and the stages it finished are still worth having.
+            print(f"bench stage: {json.dumps(figures.as_dict(), default=str)}", file=sys.stderr)
 
 
 @contextmanager

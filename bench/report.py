@@ -58,7 +58,7 @@ def markdown(result: dict) -> str:
         f"Org generation (child process): {gen['wall_s']} s wall, {gen['cpu_s']} s CPU, "
         f"peak RSS {gen['peak_rss_mb']} MB. Pipeline process peak RSS: {result['peak_rss_mb']} MB.",
         "",
-        f"Changes before pass (b): {result['changes']}.",
+        f"Changes before pass (b): {result.get('changes', 'none: full pass only')}.",
         "",
         *_stage_rows(passes),
         "",

@@ -249,23 +249,23 @@ def run_pass(recorder: Recorder, settings, name: str, full: bool, counts: dict[s
     return {"name": name, "wall_s": round(time.perf_counter() - wall, 2), "stages": stages, **extra}
 
 
-def ratios(recorder: Recorder, settings, full: dict, workdir: Path) -> dict:
+def hand_sql_ratio(settings, full: dict, workdir: Path) -> dict:
+    """The full pass's dbt build against the same models and tests as one DuckDB script."""
     from bench.hand_sql import run_script
-    from bench.wire import compare as compare_with_wire
-    from bench.wire import download_seconds
     from rapport.warehouse import DBT_PROJECT_DIR
 
     dbt = next(s for s in full["stages"] if s["stage"] == "dbt build")
     hand = run_script(
         settings.warehouse.path, DBT_PROJECT_DIR / "target" / "manifest.json", workdir
     )
-    out = {
-        "dbt_vs_hand_sql": {
-            **hand,
-            "dbt_s": dbt["wall_s"],
-            "ratio": _ratio(dbt["wall_s"], hand["total_s"]),
-        }
-    }
+    return {**hand, "dbt_s": dbt["wall_s"], "ratio": _ratio(dbt["wall_s"], hand["total_s"])}
+
+
+def ratios(recorder: Recorder, settings, full: dict, workdir: Path) -> dict:
+    from bench.wire import compare as compare_with_wire
+    from bench.wire import download_seconds
+
+    out = {"dbt_vs_hand_sql": hand_sql_ratio(settings, full, workdir)}
     queries, client = full.pop("bulk_queries", None), full.pop("client", None)
     if queries:
         wire = download_seconds(client.sf, queries, settings.extract.bulk_page_rows)
@@ -298,7 +298,7 @@ def machine() -> dict:
     }
 
 
-def run(size: str, seed: int, share: float) -> dict:
+def run(size: str, seed: int, share: float, full_only: bool = False) -> dict:
     from bench.extract_bulk import settings_for
     from bench.org_changes import apply_changes
     from connectors.salesforce.api.client import connect
@@ -316,6 +316,10 @@ def run(size: str, seed: int, share: float) -> dict:
             result["records"] = counts
             with recording() as recorder:
                 full = run_pass(recorder, settings, "full", True, counts)
+                if full_only:
+                    result["ratios"] = {"dbt_vs_hand_sql": hand_sql_ratio(settings, full, workdir)}
+                    result["passes"] = [full]
+                    return finish(result)
                 result["ratios"] = ratios(recorder, settings, full, workdir)
                 changes = apply_changes(sf, sum(counts.values()), share, seed)
                 result["changes"] = changes.__dict__ | {"total": changes.total}
@@ -324,13 +328,15 @@ def run(size: str, seed: int, share: float) -> dict:
                 )
                 unchanged = run_pass(recorder, settings, "incremental, no change", False, counts)
             result["passes"] = [full, changed, unchanged]
-            result["peak_rss_mb"] = round(
-                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-            )
-            result["machine"]["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
+            return finish(result)
         finally:
             org.terminate()
             org.wait(timeout=60)
+
+
+def finish(result: dict) -> dict:
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["machine"]["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     return result
 
 
@@ -341,6 +347,11 @@ def main() -> None:
     parser.add_argument(
         "--share", type=float, default=0.01, help="share of records changed for (b)"
     )
+    parser.add_argument(
+        "--full-only",
+        action="store_true",
+        help="the full pass and dbt ÷ its SQL only (for L, where the rest takes hours)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--accounts", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--state-dir", type=Path, help=argparse.SUPPRESS)
@@ -349,7 +360,7 @@ def main() -> None:
     if args.serve:
         serve(args.accounts, args.seed, args.state_dir, args.stats)
         return
-    result = run(args.size, args.seed, args.share)
+    result = run(args.size, args.seed, args.share, args.full_only)
     RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / f"{args.size}.json").write_text(json.dumps(result, indent=2, default=str))
     table = markdown(result)
