@@ -216,19 +216,14 @@ def kept_build(settings: Settings, current: Fingerprint) -> KeptBuild | None:
         return None
     warehouse = settings.warehouse
     with open_warehouse(warehouse) as sql:
-        if sql.columns(warehouse.audit_schema, TABLE) is None:
-            return None
-        rows = sql.rows(
-            f"select build_id, digest, recorded_at from "
-            f"{sql.relation(warehouse.audit_schema, TABLE)} order by recorded_at desc limit 1"
-        )
-        if not rows or rows[0][1] != current.digest:
+        row = _latest(sql, warehouse.audit_schema, "build_id, digest, recorded_at")
+        if row is None or row[1] != current.digest:
             return None
         if any(sql.columns(warehouse.marts_schema, m) is None for m in mart_names()):
             return None
-    recorded = pd.Timestamp(rows[0][2])
+    recorded = pd.Timestamp(row[2])
     recorded = recorded.tz_localize(UTC) if recorded.tzinfo is None else recorded.tz_convert(UTC)
-    return KeptBuild(str(rows[0][0]), recorded.to_pydatetime())
+    return KeptBuild(str(row[0]), recorded.to_pydatetime())
 
 
 def unit_tests_due(settings: Settings, current: Fingerprint) -> bool:
@@ -244,16 +239,22 @@ def unit_tests_due(settings: Settings, current: Fingerprint) -> bool:
         return True
     warehouse = settings.warehouse
     with open_warehouse(warehouse) as sql:
-        if sql.columns(warehouse.audit_schema, TABLE) is None:
-            return True
-        rows = sql.rows(
-            f"select parts from {sql.relation(warehouse.audit_schema, TABLE)} "
-            "where digest is not null order by recorded_at desc limit 1"
-        )
-    if not rows:
+        row = _latest(sql, warehouse.audit_schema, "parts", where="digest is not null")
+    if row is None:
         return True
-    last = json.loads(rows[0][0])
+    last = json.loads(row[0])
     return any(last.get(k) != current.parts.get(k) for k in ("project", "engine", "warehouse"))
+
+
+def _latest(sql: WarehouseSql, schema: str, columns: str, where: str = "true") -> tuple | None:
+    """The newest recorded row's ``columns`` (None when nothing is recorded yet)."""
+    if sql.columns(schema, TABLE) is None:
+        return None
+    rows = sql.rows(
+        f"select {columns} from {sql.relation(schema, TABLE)} "
+        f"where {where} order by recorded_at desc limit 1"
+    )
+    return tuple(rows[0]) if rows else None
 
 
 def build_started(settings: Settings) -> None:
