@@ -127,3 +127,43 @@ def test_bulk_pages_land_the_same_columns_types_and_hints_as_arrow_rows(extracti
         assert bulk_schema.get_table_columns(table) == rest_schema.get_table_columns(table)
         assert via_bulk.raw(object_name) == via_rest.raw(object_name), object_name
         assert summary.rows_per_table[table] == len(via_bulk.raw(object_name))
+
+
+@pytest.mark.postgres
+def test_bulk_pages_land_in_postgres_as_rest_rows_do(extraction, postgres_url, tmp_path):
+    """PostgreSQL takes no Parquet: dlt's normalize rewrites the imported pages as inserts."""
+    from urllib.parse import urlparse
+
+    from rapport.config import WarehouseSettings
+    from rapport.warehouse import backend_for
+    from tests.warehouses import fresh_postgres_database
+
+    url = urlparse(postgres_url)
+    landed = {}
+    for transport, threshold in (("rest", 1_000_000), ("bulk", 0)):
+        run = extraction(connector_store(accounts=30))
+        run.configure(bulk_threshold_rows=threshold, bulk_page_rows=7)
+        warehouse = WarehouseSettings(
+            type="postgres",
+            host=url.hostname,
+            port=url.port,
+            user=url.username,
+            password=url.password or None,
+            database=fresh_postgres_database(postgres_url),
+        )
+        run.settings = run.settings.model_copy(
+            update={"warehouse": warehouse, "state_dir": tmp_path / f"{transport}-state"}
+        )
+        summary = run.run(objects=["Account", "Opportunity"])
+        assert set(summary.transports.values()) == {transport}
+        with backend_for(warehouse).sql() as sql:
+            for table in ("account", "opportunity"):
+                columns = sql.columns("salesforce", table)
+                kept = [name for name in columns if not name.startswith("_")]
+                relation = sql.relation("salesforce", table)
+                rows = sql.rows(f"select {', '.join(kept)} from {relation} order by id")
+                landed[transport, table] = (columns, rows)
+    for table in ("account", "opportunity"):
+        assert landed["bulk", table][0] == landed["rest", table][0], table
+        assert len(landed["bulk", table][1]) > 7, f"{table} fits one page"
+        assert landed["bulk", table][1] == landed["rest", table][1], table
