@@ -17,9 +17,9 @@ Two views, since the job's own run time on the org is the same on both sides:
 * pages: ours from the first page request (the end of our wait) to the rows
   in dlt's files ÷ the wire's download of the same pages.
 
-The two sides run alternately ``repeats`` times and the medians are kept,
-with CPU time (this process, all threads), since wall time on a shared
-machine is mostly waiting for a core.
+The two sides run ``repeats`` times, each going first in turn, and the
+medians are kept, with CPU time (this process, all threads), since wall time
+on a shared machine is mostly waiting for a core.
 """
 
 from __future__ import annotations
@@ -184,13 +184,29 @@ def compare(settings, workdir: Path, object_name: str = "Task", repeats: int = 3
             "warehouse": settings.warehouse.model_copy(update={"path": workdir / "wire.duckdb"}),
         }
     )
-    our_runs, wire_runs = [], []
-    for _ in range(repeats):
+    first = ours(scratch, object_name)
+    soql, deleted = first.pop("query")
+    client = first.pop("client")
+    page_rows = settings.extract.bulk_page_rows
+
+    def our_run() -> dict:
         run = ours(scratch, object_name)
-        soql, deleted = run.pop("query")
-        client = run.pop("client")
-        our_runs.append(run)
-        wire_runs.append(download(client.sf, soql, deleted, settings.extract.bulk_page_rows))
+        run.pop("query"), run.pop("client")
+        return run
+
+    def wire_run() -> dict:
+        return download(client.sf, soql, deleted, page_rows)
+
+    our_runs, wire_runs = [first], [wire_run()]
+    for repeat in range(1, repeats):
+        # Each side goes first in turn, so neither always meets the org (its
+        # caches, the machine's load) as the other just left it.
+        if repeat % 2:
+            wire_runs.append(wire_run())
+            our_runs.append(our_run())
+        else:
+            our_runs.append(our_run())
+            wire_runs.append(wire_run())
 
     def median(runs: list[dict], key: str) -> float:
         return round(statistics.median(r[key] for r in runs), 3)

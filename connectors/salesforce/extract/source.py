@@ -56,6 +56,7 @@ from connectors.salesforce.extract.fields import (
     extractable_fields,
     records_to_arrow,
 )
+from connectors.salesforce.extract.page_file import ParquetPage, delivered_rows
 from rapport import progress
 from rapport.config import ExtractSettings
 from rapport.errors import RapportError
@@ -257,7 +258,7 @@ class ObjectExtraction:
     def _rest_soql(self) -> str:
         return build_soql(self.plan.api_name, self.plan.fields, self.since)
 
-    def rows(self, transport: str) -> Iterator[pa.Table]:
+    def rows(self, transport: str) -> Iterator[Any]:
         if transport == "bulk":
             yield from self._bulk_rows()
         else:
@@ -284,7 +285,7 @@ class ObjectExtraction:
             # stamp has been delivered, so a stop after it loses nothing.
             self._advance(_latest(table, None))
 
-    def _bulk_rows(self) -> Iterator[pa.Table]:
+    def _bulk_rows(self) -> Iterator[Any]:
         options = BulkOptions(
             page_rows=self.settings.bulk_page_rows,
             poll_seconds=self.settings.bulk_poll_seconds,
@@ -305,9 +306,9 @@ class ObjectExtraction:
             )
         delivered = False
         try:
-            for table in self._job_rows(query, pending):
+            for item in self._job_rows(query, pending):
                 delivered = True
-                yield table
+                yield item
         except BulkJobGone as gone:
             del self.state["bulk"]
             if delivered or not resumed:
@@ -332,18 +333,25 @@ class ObjectExtraction:
         self.state["bulk"] = pending
         return pending
 
-    def _job_rows(self, query: BulkQuery, pending: dict[str, Any]) -> Iterator[pa.Table]:
+    def _job_rows(self, query: BulkQuery, pending: dict[str, Any]) -> Iterator[Any]:
         """The job's pages from ``pending["locator"]`` on; ``pending`` follows each page."""
         query.wait(pending["job_id"])
         with tempfile.TemporaryDirectory(prefix="rapport-bulk-") as workdir:
             # Closed before the folder goes, so no download is still writing into it.
             pages = closing(query.pages(pending["job_id"], pending["locator"], Path(workdir)))
             with pages as page_files:
-                for page_file, next_locator in page_files:
+                for number, (page_file, next_locator) in enumerate(page_files):
                     latest = _parse(pending["latest"])
-                    for table in query.read_page(page_file):
-                        yield mark_deletes(table, self.seen_at)
-                        latest = _latest(table, latest)
+                    # One Parquet file a page, which dlt imports whole (page_file.py).
+                    with ParquetPage(
+                        Path(workdir) / f"page-{number}.parquet", query.fields
+                    ) as page:
+                        for table in query.read_page(page_file):
+                            page.write(mark_deletes(table, self.seen_at))
+                            latest = _latest(table, latest)
+                    if page.rows:
+                        yield page.delivery()
+                        page.path.unlink()  # dlt has linked or copied it into its package
                     # The page is delivered: a stop from here resumes at the next one.
                     pending["locator"] = next_locator
                     pending["latest"] = None if latest is None else latest.isoformat()
@@ -360,7 +368,7 @@ def object_resource(
     report: ExtractReport,
     seen_at: datetime,
 ):
-    def rows() -> Iterator[pa.Table]:
+    def rows() -> Iterator[Any]:
         if client.budget.reached:
             report.stopped(plan.catalog_name, client.budget.describe())
             progress.advanced("extract", item=plan.catalog_name, incomplete=1)
@@ -380,9 +388,9 @@ def object_resource(
         try:
             transport = extraction.choose_transport()
             report.transports[plan.catalog_name] = transport
-            for table in extraction.rows(transport):
-                progress.advanced("extract", 0, plan.catalog_name, rows=table.num_rows)
-                yield table
+            for item in extraction.rows(transport):
+                progress.advanced("extract", 0, plan.catalog_name, rows=delivered_rows(item))
+                yield item
             progress.advanced("extract", item=plan.catalog_name)
         except ApiBudgetReached as stop:
             logger.warning(
