@@ -1,8 +1,25 @@
 """The dlt source: one resource per Salesforce object, merged on Id.
 
-Each object keeps its ``SystemModstamp`` watermark in dlt's resource state
-and re-reads ``overlap_seconds`` before it, so a record committed late at the
-boundary is never lost; merging on Id makes the re-read rows harmless.
+Each object keeps, in dlt's resource state, how far its last complete read
+covered the org, and the next read starts ``overlap_seconds`` before that.
+Salesforce stamps ``SystemModstamp`` when a transaction starts, so a record
+can commit after another with a later stamp: the overlap is there so one
+committed late is never lost, and merging on Id makes re-read rows harmless.
+
+How far a read covered is the later of two marks:
+
+* the org's time when its query started (``query_started_at``: the ``Date``
+  of the org's last answer before the query, ``api/server_clock.py``). A
+  query sees everything committed before it started, so what it missed
+  committed later, and was stamped at most the overlap before that;
+* the largest ``SystemModstamp`` read (``watermark``), the only mark when the
+  org's clock is unknown (no ``Date`` header; state from an older version).
+
+The first is what keeps a quiet org cheap: with the watermark alone, the
+window starts at the last change, and every run re-reads the same
+``overlap_seconds`` of records, for ever; with the query's start it moves
+with the clock and holds only what changed since the last run (and that
+run's last ``overlap_seconds``).
 
 One ``queryAll`` pass per object returns changed and deleted rows together
 (``IsDeleted = true``), so deletes share the watermark and reach the
@@ -63,6 +80,8 @@ from rapport.errors import RapportError
 logger = logging.getLogger(__name__)
 
 WATERMARK = "SystemModstamp"
+# The resource state's mark of the org's time when the last complete read's query started.
+QUERY_STARTED = "query_started_at"
 WATERMARK_COLUMN = column_name(WATERMARK)
 DELETED_COLUMN = column_name("IsDeleted")
 DELETED_SEEN_COLUMN = "_rapport_deleted_seen_at"
@@ -191,6 +210,8 @@ class ObjectExtraction:
         self.seen_at = seen_at
         # The REST query's first page when choose_transport already fetched it.
         self.first_page: dict[str, Any] | None = None
+        # The org's time before this run's first query of the object (REST).
+        self.query_started: datetime | None = None
 
     @property
     def watermark(self) -> datetime | None:
@@ -202,11 +223,27 @@ class ObjectExtraction:
             self.state["watermark"] = latest.isoformat()
 
     @property
+    def covered(self) -> datetime | None:
+        """The org's time when the last complete read's query started, if known."""
+        return _parse(self.state.get(QUERY_STARTED))
+
+    def _cover(self, started: datetime | None) -> None:
+        """A read completed whose query started at ``started`` (the org's time)."""
+        current = self.covered
+        if started is not None and (current is None or started > current):
+            self.state[QUERY_STARTED] = started.isoformat()
+
+    @property
     def since(self) -> datetime | None:
+        """Where this read starts: ``overlap_seconds`` before the later mark (module doc)."""
         watermark = self.watermark
         if watermark is None or self.formulas_due or self.fields_changed:
             return None
-        return watermark - timedelta(seconds=self.settings.overlap_seconds)
+        # Each mark alone leaves nothing unread before it, less the overlap;
+        # so does the later of the two.
+        covered = self.covered
+        mark = watermark if covered is None else max(watermark, covered)
+        return mark - timedelta(seconds=self.settings.overlap_seconds)
 
     @property
     def formulas_due(self) -> bool:
@@ -231,6 +268,8 @@ class ObjectExtraction:
     def choose_transport(self) -> str:
         if "bulk" in self.state:
             return "bulk"  # finish the job an earlier run started
+        # Before any query of the object: a REST read covers the org up to here.
+        self.query_started = self.client.clock.now()
         if self.plan.transport != "auto":
             return self.plan.transport
         if self.settings.bulk_threshold_rows == 0:
@@ -264,6 +303,7 @@ class ObjectExtraction:
             full_read = self.since is None
             yield from self._rest_rows()
             self._finished(full_read)
+            self._cover(self.query_started)
 
     def _rest_rows(self) -> Iterator[pa.Table]:
         soql = self._rest_soql()
@@ -322,12 +362,14 @@ class ObjectExtraction:
     def _start_job(self, query: BulkQuery) -> dict[str, Any]:
         soql = build_soql(self.plan.api_name, self.plan.fields, self.since, ordered=False)
         logger.info("Extracting %s through Bulk API 2.0: %s", self.plan.api_name, soql)
+        started = self.client.clock.now()  # kept with the job: a later run may finish it
         job_id = query.create(soql, self.plan.keeps_deletes)
         pending: dict[str, Any] = {
             "job_id": job_id,
             "locator": "",
             "latest": None,
             "full": self.since is None,
+            QUERY_STARTED: None if started is None else started.isoformat(),
         }
         self.state["bulk"] = pending
         return pending
@@ -350,6 +392,7 @@ class ObjectExtraction:
         # Results come in no order, so only a finished job moves the watermark.
         self._advance(_parse(pending["latest"]))
         self._finished(bool(pending.get("full")))
+        self._cover(_parse(pending.get(QUERY_STARTED)))
         del self.state["bulk"]
 
 
