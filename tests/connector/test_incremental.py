@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from connectors.salesforce.api.ids import make_id
+from connectors.salesforce.api.server_clock import ServerClock
 from connectors.salesforce.extract.source import DELETED_SEEN_COLUMN, QUERY_STARTED, soql_datetime
 from tests.factories import account_id
 from tests.factories.connector import ACCOUNTS, connector_store, stamp
@@ -226,4 +227,24 @@ def test_an_incremental_run_with_many_changes_still_goes_to_bulk(extraction):
     second = run.run(objects=["Account"])
 
     assert second.transports["Account"] == "bulk"
+    run.assert_raw_equals_org("Account")
+
+
+def test_without_the_org_clock_the_window_starts_at_the_watermark(extraction, monkeypatch):
+    """An org (or proxy) that sends no Date header: the newest SystemModstamp read is the mark."""
+    monkeypatch.setattr(ServerClock, "observe_response", lambda self, response, *a, **k: None)
+    run = extraction(connector_store(accounts=40))
+    run.configure(bulk_threshold_rows=1_000_000)
+    run.run(objects=["Account"])
+    state = run.resource_state("Account")
+    assert QUERY_STARTED not in state
+    run.org.store.update("Account", account_id(7), {"Name": "Renamed"})
+    run.org.request_log.clear()
+
+    second = run.run(objects=["Account"])
+
+    since = soql_datetime(datetime.fromisoformat(state["watermark"]) - timedelta(minutes=5))
+    [soql] = soql_sent(run.org, "Account")
+    assert f"WHERE SystemModstamp >= {since} " in soql
+    assert second.rows_per_table == {"account": 1}
     run.assert_raw_equals_org("Account")

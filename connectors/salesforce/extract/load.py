@@ -21,6 +21,7 @@ from connectors.salesforce.api.client import (
 from connectors.salesforce.extract.bulk import BulkJobFailed
 from connectors.salesforce.extract.catalog import configured_objects, select_objects
 from connectors.salesforce.extract.fields import UnknownFieldError
+from connectors.salesforce.extract.known_rows import warehouse_rows
 from connectors.salesforce.extract.source import ExtractReport, salesforce_source
 from rapport.config import Settings
 from rapport.warehouse import backend_for
@@ -121,6 +122,7 @@ def load_salesforce(
         extract,
         report,
         describe_dir=settings.state_dir / "describe",
+        stored_rows=warehouse_rows(settings.warehouse),
     )
     p = pipeline(settings)
     _finish_pending(p)
