@@ -59,7 +59,7 @@ def drop_unchanged(table: pa.Table, stored: pa.Table | None) -> pa.Table:
         right = pa.table(
             {f"{name}{_STORED}": stored[name].cast(table.schema.field(name).type) for name in names}
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except pa.ArrowException:  # types that do not cast
         return table
     rows = pa.array(range(table.num_rows), pa.int64())
     left = table.select(names).append_column(_ROW, rows)
