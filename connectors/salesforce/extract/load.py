@@ -56,6 +56,8 @@ class LoadSummary:
     api_requests_limit: int | None = None
     # Object.Field read by an earlier run, absent from this run's describe.
     vanished_fields: list[str] = field(default_factory=list)
+    # Per object, rows read again in the overlap window that the warehouse held as they are.
+    unchanged_rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -162,6 +164,7 @@ def load_salesforce(
         api_requests_used=client.budget.used,
         api_requests_limit=client.budget.limit,
         vanished_fields=list(report.vanished_fields),
+        unchanged_rows=dict(report.unchanged_rows),
     )
 
 

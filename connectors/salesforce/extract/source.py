@@ -125,6 +125,8 @@ class ExtractReport:
     budget_stop: str | None = None
     # Object.Field read before and no longer in the org's describe.
     vanished_fields: list[str] = field(default_factory=list)
+    # Rows read again in the overlap window and not loaded: the warehouse held them as they are.
+    unchanged_rows: dict[str, int] = field(default_factory=dict)
 
     def stopped(self, object_name: str, reason: str) -> None:
         self.deferred(object_name)
@@ -435,7 +437,11 @@ def object_resource(
                 if window is not None and stored_rows is not None:
                     if not stored:
                         stored.append(stored_rows(plan.table, table.column_names, window))
+                    read = table.num_rows
                     table = drop_unchanged(table, stored[0])
+                    report.unchanged_rows[plan.catalog_name] = (
+                        report.unchanged_rows.get(plan.catalog_name, 0) + read - table.num_rows
+                    )
                 if table.num_rows:
                     yield table
             progress.advanced("extract", item=plan.catalog_name)
