@@ -14,6 +14,8 @@ def _stage_rows(passes: list[dict]) -> list[str]:
             note = ""
             if "rows" in extra:
                 note = f"{extra['rows']:,} rows"
+                if extra.get("rows_unchanged"):
+                    note += f" (and {extra['rows_unchanged']:,} read again, unchanged: not loaded)"
                 if extra.get("extract_records_per_s"):
                     note += f", {extra['extract_records_per_s']:,} rec/s in dlt extract"
                 note += "; dlt " + ", ".join(

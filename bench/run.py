@@ -133,6 +133,8 @@ def extract_stage(recorder: Recorder, settings, label: str, objects, full: bool)
     rows = sum(summary.rows_per_table.values())
     figures.extra = {
         "rows": rows,
+        # Read again in the overlap window, held unchanged by the warehouse: not loaded.
+        "rows_unchanged": sum(summary.unchanged_rows.values()),
         "transports": summary.transports,
         **{f"dlt_{k}_s": v for k, v in steps.items()},
         "extract_records_per_s": round(rows / steps["extract"]) if steps.get("extract") else None,

@@ -169,9 +169,11 @@ class SourceSettings(BaseModel):
 
 class ExtractSettings(BaseModel):
     objects: list[ObjectConfig] = Field(default_factory=default_objects)
-    # Re-read this many seconds before the last SystemModstamp, so rows committed
-    # late in Salesforce at the boundary are not lost.
-    overlap_seconds: int = 300
+    # Re-read this many seconds before the point the last complete read covered
+    # (the org's time when its query started, else the last SystemModstamp:
+    # extract/source.py), so rows committed late in Salesforce are not lost:
+    # at least the longest transaction, plus any skew of the org's clocks.
+    overlap_seconds: int = Field(default=300, ge=0)
     # Formula (calculated) fields change without a SystemModstamp bump, so an
     # incremental run cannot see them; objects with any are re-read whole
     # when their last full read is older than this (0: every run).

@@ -9,12 +9,18 @@ import duckdb
 import pytest
 
 from connectors.salesforce.api.ids import make_id
-from connectors.salesforce.extract.source import DELETED_SEEN_COLUMN, soql_datetime
+from connectors.salesforce.api.server_clock import ServerClock
+from connectors.salesforce.extract.source import DELETED_SEEN_COLUMN, QUERY_STARTED, soql_datetime
 from tests.factories import account_id
 from tests.factories.connector import ACCOUNTS, connector_store, stamp
 
 OBJECTS = ("User", "Account", "Contact", "Opportunity", "Survey_Response__c")
 TRANSPORTS = {"rest": 1_000_000, "bulk": 0}  # bulk_threshold_rows forcing each transport
+
+
+def query_started(run, object_name: str) -> datetime:
+    """The org's time when the object's last complete read started its query."""
+    return datetime.fromisoformat(run.resource_state(object_name)[QUERY_STARTED])
 
 
 def soql_sent(org, object_name: str) -> list[str]:
@@ -34,11 +40,15 @@ def test_second_run_reads_only_the_changes_and_ends_equal_to_the_org(extraction,
     run = extraction(connector_store())
     run.configure(bulk_threshold_rows=TRANSPORTS[transport])
 
+    before = datetime.now(UTC).replace(microsecond=0)
     first = run.run()
     assert first.transports["Account"] == transport
     assert first.rows_per_table["account"] == ACCOUNTS + 1  # the deleted one included
     run.assert_raw_equals_org(*OBJECTS)
     assert run.resource_state("Account")["watermark"] == stamp(10 * ACCOUNTS).isoformat()
+    # The org's time when the query started, not the newest record's stamp (2025).
+    covered = query_started(run, "Account")
+    assert before - timedelta(seconds=2) <= covered <= datetime.now(UTC)
 
     store = run.org.store
     changed = [account_id(n) for n in range(5, ACCOUNTS, ACCOUNTS // 10)]  # 1%
@@ -57,18 +67,16 @@ def test_second_run_reads_only_the_changes_and_ends_equal_to_the_org(extraction,
     second = run.run()
 
     run.assert_raw_equals_org(*OBJECTS)
-    # Only the changes came back, plus the one old row inside the overlap
-    # window before the watermark (the newest account, stamped 5 min before
-    # nothing else).
-    boundary = {account_id(ACCOUNTS)}
-    assert second.rows_per_table["account"] == len({*changed, *deleted} | boundary)
-    assert second.rows_per_table["contact"] == 2  # the delete and the boundary row
-    assert second.rows_per_table["opportunity"] == 2  # the new one and the boundary row
-    assert second.rows_per_table["user"] == 3  # all three stamped within 5 minutes
-    assert second.rows_per_table["survey_response_c"] == 1
+    # Only the changes came back: the window starts 5 minutes before the first
+    # run's query, and every older record was stamped long before that.
+    rows = second.rows_per_table
+    assert rows["account"] == len({*changed, *deleted})
+    assert rows["contact"] == 1  # the delete
+    assert rows["opportunity"] == 1  # the new one
+    assert rows.get("user", 0) == rows.get("survey_response_c", 0) == 0
     assert run.raw("Opportunity")[new_opportunity]["name"] == "Fresh deal"
     if transport == "rest":
-        since = soql_datetime(stamp(10 * ACCOUNTS) - timedelta(minutes=5))
+        since = soql_datetime(covered - timedelta(minutes=5))
         [soql] = soql_sent(run.org, "Account")
         assert soql.endswith(
             f"FROM Account WHERE SystemModstamp >= {since} ORDER BY SystemModstamp"
@@ -88,32 +96,60 @@ def test_first_run_reads_everything_without_a_filter(extraction):
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_rows_tying_on_the_boundary_are_read_once(extraction, transport):
+def test_a_record_committed_late_within_the_overlap_is_still_read(extraction, transport):
     run = extraction(connector_store(accounts=50))
     run.configure(bulk_threshold_rows=TRANSPORTS[transport])
     run.run(objects=["Account"])
-    watermark = datetime.fromisoformat(run.resource_state("Account")["watermark"])
+    covered = query_started(run, "Account")
+    overlap = timedelta(seconds=run.settings.extract.overlap_seconds)
 
-    # Committed late in Salesforce: stamped at (or just before) the watermark
-    # but visible only after the first run finished.
-    late = [
-        {"Id": account_id(9001), "Name": "Same millisecond", "SystemModstamp": watermark},
-        {
-            "Id": account_id(9002),
-            "Name": "Two minutes earlier",
-            "SystemModstamp": watermark - timedelta(minutes=2),
-        },
-    ]
-    run.org.store.insert("Account", late)
+    # Committed in Salesforce after the first run's query started, stamped
+    # before it (SystemModstamp is the transaction's start): at the very
+    # second the query started, and two minutes earlier. One stamped before
+    # the whole overlap would be a transaction longer than the overlap allows.
+    late = {
+        account_id(9001): covered,
+        account_id(9002): covered - timedelta(minutes=2),
+        account_id(9003): covered - overlap + timedelta(seconds=1),
+    }
+    run.org.store.insert(
+        "Account",
+        [{"Id": i, "Name": f"Late {i}", "SystemModstamp": at} for i, at in late.items()],
+    )
     second = run.run(objects=["Account"])
 
     run.assert_raw_equals_org("Account")
-    raw = run.raw("Account")
-    assert {account_id(9001), account_id(9002)} <= raw.keys()
-    # The tie itself and the row it ties with were read again, merged, not duplicated.
-    assert second.rows_per_table["account"] == 3
+    assert second.rows_per_table["account"] == 3  # those three, nothing older
     ids = [row["id"] for row in run.raw_rows("Account")]
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_quiet_org_is_not_read_again(extraction, transport):
+    """Each run's window starts the overlap before the last one's query, not at the last change."""
+    run = extraction(connector_store(accounts=60))
+    run.configure(bulk_threshold_rows=TRANSPORTS[transport])
+    overlap = timedelta(seconds=run.settings.extract.overlap_seconds)
+    run.run(objects=list(OBJECTS))
+    first = {name: query_started(run, name) for name in OBJECTS}
+
+    run.org.request_log.clear()
+    second = run.run(objects=list(OBJECTS))
+
+    assert sum(second.rows_per_table.values()) == 0  # nothing changed: nothing read
+    run.assert_raw_equals_org(*OBJECTS)
+    for name in OBJECTS:
+        assert query_started(run, name) >= first[name]
+        if transport == "rest":
+            [soql] = soql_sent(run.org, name)
+            assert f"WHERE SystemModstamp >= {soql_datetime(first[name] - overlap)} " in soql
+
+    run.org.store.update("Account", account_id(7), {"Name": "Renamed"})
+    third = run.run(objects=list(OBJECTS))
+
+    assert third.rows_per_table == {"account": 1}
+    assert run.raw("Account")[account_id(7)]["name"] == "Renamed"
+    run.assert_raw_equals_org(*OBJECTS)
 
 
 def test_deleted_record_overwrites_its_live_row(extraction):
@@ -145,7 +181,7 @@ def test_full_refresh_starts_again_from_scratch(extraction):
     assert len(run.raw("Account")) < 41
 
     incremental = run.run(objects=["Account", "Contact"])
-    assert incremental.rows_per_table["account"] == 1  # the watermark holds: rows stay lost
+    assert incremental.rows_per_table.get("account", 0) == 0  # the window holds: rows stay lost
     assert len(run.raw("Account")) < 41
 
     refreshed = run.run(objects=["Account", "Contact"], full_refresh=True)
@@ -191,4 +227,24 @@ def test_an_incremental_run_with_many_changes_still_goes_to_bulk(extraction):
     second = run.run(objects=["Account"])
 
     assert second.transports["Account"] == "bulk"
+    run.assert_raw_equals_org("Account")
+
+
+def test_without_the_org_clock_the_window_starts_at_the_watermark(extraction, monkeypatch):
+    """An org (or proxy) that sends no Date header: the newest SystemModstamp read is the mark."""
+    monkeypatch.setattr(ServerClock, "observe_response", lambda self, response, *a, **k: None)
+    run = extraction(connector_store(accounts=40))
+    run.configure(bulk_threshold_rows=1_000_000)
+    run.run(objects=["Account"])
+    state = run.resource_state("Account")
+    assert QUERY_STARTED not in state
+    run.org.store.update("Account", account_id(7), {"Name": "Renamed"})
+    run.org.request_log.clear()
+
+    second = run.run(objects=["Account"])
+
+    since = soql_datetime(datetime.fromisoformat(state["watermark"]) - timedelta(minutes=5))
+    [soql] = soql_sent(run.org, "Account")
+    assert f"WHERE SystemModstamp >= {since} " in soql
+    assert second.rows_per_table == {"account": 1}
     run.assert_raw_equals_org("Account")

@@ -27,6 +27,7 @@ from connectors.salesforce.api.budget import ApiBudget, ApiBudgetReached
 from connectors.salesforce.api.http import build_http_session
 from connectors.salesforce.api.retry import Verdict, backoff, classify, error_details
 from connectors.salesforce.api.secrets import Redactor, resolve_secrets
+from connectors.salesforce.api.server_clock import ServerClock
 from rapport.config import SalesforceSettings
 from rapport.errors import ConfigurationError, RapportError, SignInError
 
@@ -174,7 +175,11 @@ class SalesforceClient:
         self.settings = resolve_secrets(settings)
         self.redactor = Redactor(self.settings)
         self.budget = budget or ApiBudget(share=1.0)
-        self.http = build_http_session(self.settings, [self.budget.observe_response])
+        # The org's time, from its answers: how far a complete read has covered it.
+        self.clock = ServerClock()
+        self.http = build_http_session(
+            self.settings, [self.budget.observe_response, self.clock.observe_response]
+        )
         self.sign_ins = 0
         self.sf = self._sign_in()
 

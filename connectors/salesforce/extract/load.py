@@ -21,6 +21,7 @@ from connectors.salesforce.api.client import (
 from connectors.salesforce.extract.bulk import BulkJobFailed
 from connectors.salesforce.extract.catalog import configured_objects, select_objects
 from connectors.salesforce.extract.fields import UnknownFieldError
+from connectors.salesforce.extract.known_rows import warehouse_rows
 from connectors.salesforce.extract.source import ExtractReport, salesforce_source
 from rapport.config import Settings
 from rapport.warehouse import backend_for
@@ -55,6 +56,8 @@ class LoadSummary:
     api_requests_limit: int | None = None
     # Object.Field read by an earlier run, absent from this run's describe.
     vanished_fields: list[str] = field(default_factory=list)
+    # Per object, rows read again in the overlap window that the warehouse held as they are.
+    unchanged_rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -121,6 +124,7 @@ def load_salesforce(
         extract,
         report,
         describe_dir=settings.state_dir / "describe",
+        stored_rows=warehouse_rows(settings.warehouse),
     )
     p = pipeline(settings)
     _finish_pending(p)
@@ -160,6 +164,7 @@ def load_salesforce(
         api_requests_used=client.budget.used,
         api_requests_limit=client.budget.limit,
         vanished_fields=list(report.vanished_fields),
+        unchanged_rows=dict(report.unchanged_rows),
     )
 
 

@@ -1,8 +1,25 @@
 """The dlt source: one resource per Salesforce object, merged on Id.
 
-Each object keeps its ``SystemModstamp`` watermark in dlt's resource state
-and re-reads ``overlap_seconds`` before it, so a record committed late at the
-boundary is never lost; merging on Id makes the re-read rows harmless.
+Each object keeps, in dlt's resource state, how far its last complete read
+covered the org, and the next read starts ``overlap_seconds`` before that.
+Salesforce stamps ``SystemModstamp`` when a transaction starts, so a record
+can commit after another with a later stamp: the overlap is there so one
+committed late is never lost, and merging on Id makes re-read rows harmless.
+
+How far a read covered is the later of two marks:
+
+* the org's time when its query started (``query_started_at``: the ``Date``
+  of the org's last answer before the query, ``api/server_clock.py``). A
+  query sees everything committed before it started, so what it missed
+  committed later, and was stamped at most the overlap before that;
+* the largest ``SystemModstamp`` read (``watermark``), the only mark when the
+  org's clock is unknown (no ``Date`` header; state from an older version).
+
+The first is what keeps a quiet org cheap: with the watermark alone, the
+window starts at the last change, and every run re-reads the same
+``overlap_seconds`` of records, for ever; with the query's start it moves
+with the clock and holds only what changed since the last run (and that
+run's last ``overlap_seconds``).
 
 One ``queryAll`` pass per object returns changed and deleted rows together
 (``IsDeleted = true``), so deletes share the watermark and reach the
@@ -28,7 +45,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,6 +73,7 @@ from connectors.salesforce.extract.fields import (
     extractable_fields,
     records_to_arrow,
 )
+from connectors.salesforce.extract.known_rows import StoredRows, drop_unchanged
 from connectors.salesforce.extract.page_file import ParquetPage, delivered_rows
 from rapport import progress
 from rapport.config import ExtractSettings
@@ -64,6 +82,8 @@ from rapport.errors import RapportError
 logger = logging.getLogger(__name__)
 
 WATERMARK = "SystemModstamp"
+# The resource state's mark of the org's time when the last complete read's query started.
+QUERY_STARTED = "query_started_at"
 WATERMARK_COLUMN = column_name(WATERMARK)
 DELETED_COLUMN = column_name("IsDeleted")
 DELETED_SEEN_COLUMN = "_rapport_deleted_seen_at"
@@ -106,6 +126,8 @@ class ExtractReport:
     budget_stop: str | None = None
     # Object.Field read before and no longer in the org's describe.
     vanished_fields: list[str] = field(default_factory=list)
+    # Rows read again in the overlap window and not loaded: the warehouse held them as they are.
+    unchanged_rows: dict[str, int] = field(default_factory=dict)
 
     def stopped(self, object_name: str, reason: str) -> None:
         self.deferred(object_name)
@@ -170,6 +192,10 @@ def _latest(table: pa.Table, current: datetime | None) -> datetime | None:
     return latest if current is None else max(latest, current)
 
 
+def _every_row(table: pa.Table) -> pa.Table:
+    return table
+
+
 def _parse(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
@@ -192,6 +218,11 @@ class ObjectExtraction:
         self.seen_at = seen_at
         # The REST query's first page when choose_transport already fetched it.
         self.first_page: dict[str, Any] | None = None
+        # The org's time before this run's first query of the object (REST).
+        self.query_started: datetime | None = None
+        # Applied to every batch read, after the watermark has seen it: drops
+        # re-read rows the warehouse already holds (known_rows.py).
+        self.row_filter: Callable[[pa.Table], pa.Table] = _every_row
 
     @property
     def watermark(self) -> datetime | None:
@@ -203,11 +234,27 @@ class ObjectExtraction:
             self.state["watermark"] = latest.isoformat()
 
     @property
+    def covered(self) -> datetime | None:
+        """The org's time when the last complete read's query started, if known."""
+        return _parse(self.state.get(QUERY_STARTED))
+
+    def _cover(self, started: datetime | None) -> None:
+        """A read completed whose query started at ``started`` (the org's time)."""
+        current = self.covered
+        if started is not None and (current is None or started > current):
+            self.state[QUERY_STARTED] = started.isoformat()
+
+    @property
     def since(self) -> datetime | None:
+        """Where this read starts: ``overlap_seconds`` before the later mark (module doc)."""
         watermark = self.watermark
         if watermark is None or self.formulas_due or self.fields_changed:
             return None
-        return watermark - timedelta(seconds=self.settings.overlap_seconds)
+        # Each mark alone leaves nothing unread before it, less the overlap;
+        # so does the later of the two.
+        covered = self.covered
+        mark = watermark if covered is None else max(watermark, covered)
+        return mark - timedelta(seconds=self.settings.overlap_seconds)
 
     @property
     def formulas_due(self) -> bool:
@@ -232,6 +279,8 @@ class ObjectExtraction:
     def choose_transport(self) -> str:
         if "bulk" in self.state:
             return "bulk"  # finish the job an earlier run started
+        # Before any query of the object: a REST read covers the org up to here.
+        self.query_started = self.client.clock.now()
         if self.plan.transport != "auto":
             return self.plan.transport
         if self.settings.bulk_threshold_rows == 0:
@@ -265,6 +314,7 @@ class ObjectExtraction:
             full_read = self.since is None
             yield from self._rest_rows()
             self._finished(full_read)
+            self._cover(self.query_started)
 
     def _rest_rows(self) -> Iterator[pa.Table]:
         soql = self._rest_soql()
@@ -280,7 +330,9 @@ class ObjectExtraction:
             if not records:
                 continue
             table = records_to_arrow(records, self.plan.fields)
-            yield mark_deletes(table, self.seen_at)
+            kept = self.row_filter(mark_deletes(table, self.seen_at))
+            if kept.num_rows:
+                yield kept
             # Ordered by SystemModstamp: everything before this page's last
             # stamp has been delivered, so a stop after it loses nothing.
             self._advance(_latest(table, None))
@@ -323,12 +375,14 @@ class ObjectExtraction:
     def _start_job(self, query: BulkQuery) -> dict[str, Any]:
         soql = build_soql(self.plan.api_name, self.plan.fields, self.since, ordered=False)
         logger.info("Extracting %s through Bulk API 2.0: %s", self.plan.api_name, soql)
+        started = self.client.clock.now()  # kept with the job: a later run may finish it
         job_id = query.create(soql, self.plan.keeps_deletes)
         pending: dict[str, Any] = {
             "job_id": job_id,
             "locator": "",
             "latest": None,
             "full": self.since is None,
+            QUERY_STARTED: None if started is None else started.isoformat(),
         }
         self.state["bulk"] = pending
         return pending
@@ -347,7 +401,9 @@ class ObjectExtraction:
                         Path(workdir) / f"page-{number}.parquet", query.fields
                     ) as page:
                         for table in query.read_page(page_file):
-                            page.write(mark_deletes(table, self.seen_at))
+                            kept = self.row_filter(mark_deletes(table, self.seen_at))
+                            if kept.num_rows:
+                                page.write(kept)
                             latest = _latest(table, latest)
                     if page.rows:
                         yield page.delivery()
@@ -358,6 +414,7 @@ class ObjectExtraction:
         # Results come in no order, so only a finished job moves the watermark.
         self._advance(_parse(pending["latest"]))
         self._finished(bool(pending.get("full")))
+        self._cover(_parse(pending.get(QUERY_STARTED)))
         del self.state["bulk"]
 
 
@@ -367,6 +424,7 @@ def object_resource(
     settings: ExtractSettings,
     report: ExtractReport,
     seen_at: datetime,
+    stored_rows: StoredRows | None = None,
 ):
     def rows() -> Iterator[Any]:
         if client.budget.reached:
@@ -374,6 +432,23 @@ def object_resource(
             progress.advanced("extract", item=plan.catalog_name, incomplete=1)
             return
         extraction = ObjectExtraction(client, plan, settings, dlt.current.resource_state(), seen_at)
+        # A window re-read since the last complete read: rows loaded then as
+        # they are now are dropped (known_rows.py). Not for a job resumed from
+        # an earlier run, whose window that run chose.
+        window = None if "bulk" in extraction.state else extraction.since
+        stored: list[pa.Table | None] = []
+
+        def drop_known(table: pa.Table) -> pa.Table:
+            if not stored:
+                stored.append(stored_rows(plan.table, table.column_names, window))
+            kept = drop_unchanged(table, stored[0])
+            report.unchanged_rows[plan.catalog_name] = (
+                report.unchanged_rows.get(plan.catalog_name, 0) + table.num_rows - kept.num_rows
+            )
+            return kept
+
+        if window is not None and stored_rows is not None:
+            extraction.row_filter = drop_known
         vanished = vanished_fields(extraction.state, plan.fields)
         if vanished:
             names = ", ".join(f"{plan.catalog_name}.{name}" for name in vanished)
@@ -436,8 +511,12 @@ def salesforce_source(
     settings: ExtractSettings,
     report: ExtractReport,
     describe_dir: Path | None = None,
+    stored_rows: StoredRows | None = None,
 ):
     """Yield a resource for every configured object the org has.
+
+    ``stored_rows`` reads the warehouse's rows in a re-read window, so rows
+    it holds unchanged are not loaded again (``known_rows.py``).
 
     An object the org lacks (no Survey_Response__c in a given org, say) is
     skipped with a warning rather than failing the whole extraction. Each
@@ -463,4 +542,6 @@ def salesforce_source(
             continue
         if describe_dir is not None:
             save_describe(describe_dir, entry.name, describe)
-        yield object_resource(client, plan_object(entry, describe), settings, report, seen_at)
+        yield object_resource(
+            client, plan_object(entry, describe), settings, report, seen_at, stored_rows
+        )

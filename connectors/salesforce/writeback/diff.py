@@ -145,11 +145,17 @@ def plan_object(
     last_pushed: LastPushed,
     crm: CrmValues,
     policies: Mapping[str, ConflictPolicy],
+    valid: int | None = None,
 ) -> ObjectPlan:
-    """The three-way comparison for one object; ``crm`` holds the changed records that exist."""
-    plan = ObjectPlan(object_name, records=len(desired) + len(invalid), invalid=list(invalid))
+    """The three-way comparison for one object; ``crm`` holds the changed records that exist.
+
+    ``valid``: how many records have valid values, when ``desired`` holds only
+    those that may have changed (``compare.py``); by default all of ``desired``.
+    """
+    valid = len(desired) if valid is None else valid
+    plan = ObjectPlan(object_name, records=valid + len(invalid), invalid=list(invalid))
     changed = changed_fields(desired, last_pushed)
-    plan.unchanged = len(desired) - len(changed)
+    plan.unchanged = valid - len(changed)
     for record_id, fields in changed.items():
         current = crm.get(record_id)
         if current is None:

@@ -4,9 +4,9 @@ Two steps, so the org is asked only when something may have to be sent:
 
 1. draft (``draft_plans``), from the warehouse alone: each object bound from
    its last binding to the org (``known_binding.py``), the mart's new values
-   (``diff.desired_values``) compared with the values Rapport last pushed
-   (the ledger in ``state.py``). An object that cannot be bound that way, or
-   has a value to send, needs the org.
+   compared with the values Rapport last pushed (the ledger in ``state.py``),
+   a column at a time (``compare.py``). An object that cannot be bound that
+   way, or has a value to send, needs the org.
 2. plan (``plan_writeback``): the objects that need the org, bound to it
    (``binding.py``), have the CRM's current values read for their changed
    records only (``crm_read.py``), and the three-way diff makes the plan
@@ -24,22 +24,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from simple_salesforce import Salesforce
 
 from connectors.salesforce.writeback.binding import OrgBinding
+from connectors.salesforce.writeback.compare import Comparison, compare_object
 from connectors.salesforce.writeback.crm_read import read_current_values
-from connectors.salesforce.writeback.diff import (
-    DesiredValues,
-    InvalidRecord,
-    ObjectPlan,
-    changed_fields,
-    desired_values,
-    plan_object,
-)
+from connectors.salesforce.writeback.diff import ObjectPlan, changed_fields, plan_object
 from connectors.salesforce.writeback.known_binding import bind_from_record
 from connectors.salesforce.writeback.mapping import BoundObject, ObjectMapping, WritebackMapping
 from connectors.salesforce.writeback.report import ObjectSummary, WritebackReport
-from connectors.salesforce.writeback.state import LastPushed, WritebackLedger
+from connectors.salesforce.writeback.state import WritebackLedger
 from connectors.salesforce.writeback.transport import TransportChoice, choose_transport
 from rapport.config import WritebackSettings
 
@@ -60,13 +55,14 @@ class Draft:
     """One object compared with the ledger before any call to the org."""
 
     object_name: str
-    last_pushed: LastPushed
+    # The ledger's rows for the object (``WritebackLedger.pushed_table``).
+    ledger: pa.Table
     # Whether planning it needs the org: a value to send, or no usable binding.
     needs_org: bool = True
     # Bound from the last binding to the org; None when only the org can bind it.
     bound: BoundObject | None = None
-    desired: DesiredValues | None = None
-    invalid: tuple[InvalidRecord, ...] = ()
+    # The mart against the ledger, as bound (None when not bound).
+    comparison: Comparison | None = None
 
 
 def draft_plans(
@@ -81,14 +77,14 @@ def draft_plans(
     known = ledger.known_bindings()
     drafts = {}
     for name, body in mapping.objects.items():
-        last_pushed = ledger.last_pushed(name)
+        pushed = ledger.pushed_table(name)
         bound = bind_from_record(name, body, known.get(name), marts)
         if bound is None:
-            drafts[name] = Draft(name, last_pushed, needs_org=not _empty_mart(body, marts))
+            drafts[name] = Draft(name, pushed, needs_org=not _empty_mart(body, marts))
             continue
-        desired, invalid = desired_values(bound, marts[bound.mart])
-        changed = bool(changed_fields(desired, last_pushed))
-        drafts[name] = Draft(name, last_pushed, changed, bound, desired, tuple(invalid))
+        comparison = compare_object(bound, marts[bound.mart], pushed)
+        changed = bool(changed_fields(comparison.desired, comparison.last_pushed))
+        drafts[name] = Draft(name, pushed, changed, bound, comparison)
     return drafts
 
 
@@ -149,13 +145,15 @@ def plan_writeback(
 def _plan_unchanged(draft: Draft) -> ObjectPlan:
     """The plan of an object whose records all hold what was last pushed (or are invalid)."""
     policies = {f.crm.name: f.on_conflict for f in draft.bound.fields} if draft.bound else {}
+    comparison = draft.comparison or Comparison({}, {}, 0)
     return plan_object(
         draft.object_name,
-        draft.desired or {},
-        list(draft.invalid),
-        draft.last_pushed,
+        comparison.desired,
+        list(comparison.invalid),
+        comparison.last_pushed,
         {},
         policies,
+        valid=comparison.valid,
     )
 
 
@@ -168,13 +166,12 @@ def _plan_object(
     not_in_org: set[str],
     installed: set[str],
 ) -> ObjectPlan:
-    last_pushed = _forget(
-        draft.last_pushed, {f.crm.name for f in bound.fields if f.crm.full_name in installed}
-    )
-    if bound == draft.bound and draft.desired is not None:
-        desired, invalid = draft.desired, list(draft.invalid)
-    else:  # bound afresh: the org's fields may convert values differently
-        desired, invalid = desired_values(bound, mart)
+    forgotten = {f.crm.name for f in bound.fields if f.crm.full_name in installed}
+    if bound == draft.bound and draft.comparison is not None and not forgotten:
+        comparison = draft.comparison
+    else:  # bound afresh (the org's fields may convert values differently), or fields forgotten
+        comparison = compare_object(bound, mart, _forget(draft.ledger, forgotten))
+    desired, last_pushed = comparison.desired, comparison.last_pushed
     changed_ids = list(changed_fields(desired, last_pushed))
     readable = [f.crm for f in bound.fields if f.crm.full_name not in not_in_org]
     current = read_current_values(
@@ -189,14 +186,21 @@ def _plan_object(
         for f in bound.fields:
             values.setdefault(f.crm.name, None)
     policies = {f.crm.name: f.on_conflict for f in bound.fields}
-    return plan_object(bound.object_name, desired, invalid, last_pushed, current, policies)
+    return plan_object(
+        bound.object_name,
+        desired,
+        comparison.invalid,
+        last_pushed,
+        current,
+        policies,
+        valid=comparison.valid,
+    )
 
 
-def _forget(last_pushed: LastPushed, fields: set[str]) -> LastPushed:
+def _forget(ledger: pa.Table, fields: set[str]) -> pa.Table:
     """The ledger without ``fields``: a field deleted and created again holds none of it."""
     if not fields:
-        return last_pushed
-    return {
-        record_id: {name: value for name, value in values.items() if name not in fields}
-        for record_id, values in last_pushed.items()
-    }
+        return ledger
+    return ledger.filter(
+        pc.invert(pc.is_in(ledger["field"], value_set=pa.array(sorted(fields), pa.string())))
+    )

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from connectors.salesforce.writeback import values as canonical
 from rapport.warehouse.sql import TableWrite, WarehouseSql, literal
@@ -44,6 +45,7 @@ STATE_DDL = (
     "pushed_at timestamp with time zone, run_id varchar"
 )
 STATE_KEY = ("object", "record_id", "field")
+PUSHED_COLUMNS = ("record_id", "field", "last_pushed_value")
 BINDING_DDL = (
     "object varchar, mapping_entry varchar, bound_fields varchar, "
     "bound_at timestamp with time zone, run_id varchar"
@@ -140,6 +142,20 @@ class WritebackLedger:
         for record_id, field, raw in rows:
             pushed.setdefault(record_id, {})[field] = canonical.load(raw)
         return pushed
+
+    def pushed_table(self, object_name: str) -> pa.Table:
+        """``last_pushed`` undecoded, as Arrow: (record_id, field, last_pushed_value) text.
+
+        What ``compare.py`` joins with a mart, a column at a time.
+        """
+        empty = pa.table({name: pa.array([], pa.string()) for name in PUSHED_COLUMNS})
+        if not self._exists(STATE_TABLE):
+            return empty
+        table = self._sql.arrow(
+            f"select {', '.join(PUSHED_COLUMNS)} from {self.state_table} "
+            f"where object = {literal(object_name)}"
+        )
+        return table.cast(empty.schema) if table.num_rows else empty
 
     def known_bindings(self) -> dict[str, KnownBinding]:
         """Each object's last binding to the org (none before the first real run)."""
