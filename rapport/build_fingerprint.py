@@ -10,8 +10,10 @@ It covers:
 
 * every raw table: its row count and an order-independent hash of its rows.
   Left out: the loaders' bookkeeping (``_dlt_load_id``, ``_dlt_id``,
-  ``_rapport_deleted_seen_at``: extraction's overlap window re-reads records
-  it already has, which gives identical rows new load ids and stamps), and on the objects write-back writes, the fields it writes
+  ``_rapport_deleted_seen_at``: a re-read row that does reach dlt, on a
+  warehouse where extraction cannot drop unchanged rows first (known_rows.py),
+  gets a new load id and stamp), and on the objects write-back writes, the
+  fields it writes
   and the stamps any write moves (``SystemModstamp``, ``LastModifiedDate``,
   ``LastModifiedById``): that is Rapport's own output coming back, which no
   model reads (tests/models/test_build_fingerprint.py checks that an echo
