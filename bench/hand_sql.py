@@ -38,8 +38,15 @@ def _nodes(manifest_path: Path) -> tuple[list[dict], list[dict]]:
     return ordered, tests
 
 
-def run_script(warehouse: Path, manifest_path: Path, workdir: Path) -> dict:
-    """Time the script on a copy of the warehouse; compare account_relationship with dbt's."""
+def run_script(
+    warehouse: Path, manifest_path: Path, workdir: Path, resources: dict[str, str] | None = None
+) -> dict:
+    """Time the script on a copy of the warehouse; compare account_relationship with dbt's.
+
+    ``resources`` are the threads, memory limit and spill directory dbt's
+    connection had (``duckdb_resources``): the script gets the same, or the
+    ratio would measure a bigger buffer pool rather than dbt.
+    """
     models, tests = _nodes(manifest_path)
     copy = workdir / "hand" / warehouse.name
     copy.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +58,8 @@ def run_script(warehouse: Path, manifest_path: Path, workdir: Path) -> dict:
     started = time.perf_counter()
     with duckdb.connect(str(copy)) as connection:
         connection.execute("set TimeZone = 'UTC'")
+        for name, value in _settings(resources or {}).items():
+            connection.execute(f"set {name} = '{value}'")
         for node in models:
             kind = "view" if node["config"]["materialized"] == "view" else "table"
             connection.execute(
@@ -73,3 +82,12 @@ def run_script(warehouse: Path, manifest_path: Path, workdir: Path) -> dict:
         "account_relationship_rows": len(ours),
         "rows_match": sorted(map(repr, ours)) == sorted(map(repr, theirs)),
     }
+
+
+def _settings(resources: dict[str, str]) -> dict[str, str]:
+    names = {
+        "RAPPORT_DUCKDB_THREADS": "threads",
+        "RAPPORT_DUCKDB_MEMORY_LIMIT": "memory_limit",
+        "RAPPORT_DUCKDB_TEMP_DIRECTORY": "temp_directory",
+    }
+    return {names[key]: value for key, value in resources.items() if key in names}

@@ -255,10 +255,14 @@ def hand_sql_ratio(settings, full: dict, workdir: Path) -> dict:
     """The full pass's dbt build against the same models and tests as one DuckDB script."""
     from bench.hand_sql import run_script
     from rapport.warehouse import DBT_PROJECT_DIR
+    from rapport.warehouse.connection import duckdb_resources
 
     dbt = next(s for s in full["stages"] if s["stage"] == "dbt build")
     hand = run_script(
-        settings.warehouse.path, DBT_PROJECT_DIR / "target" / "manifest.json", workdir
+        settings.warehouse.path,
+        DBT_PROJECT_DIR / "target" / "manifest.json",
+        workdir,
+        duckdb_resources(settings.warehouse),
     )
     return {**hand, "dbt_s": dbt["wall_s"], "ratio": _ratio(dbt["wall_s"], hand["total_s"])}
 

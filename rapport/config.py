@@ -136,8 +136,9 @@ class WarehouseSettings(BaseModel):
     database: str = "rapport"
     # DuckDB resources for dbt's connections (None: fit the machine, see
     # duckdb_resources). Several engines share one host in a run (the warehouse,
-    # a local org, the Prefect server), so the default takes half the memory,
-    # not DuckDB's 80%; spills go to temp_directory (DuckDB's default: next to the file).
+    # a local org, the Prefect server), so the default takes a quarter of the
+    # memory, at most 2 GiB, not DuckDB's 80%; spills go to temp_directory
+    # (DuckDB's default: next to the file).
     duckdb_threads: int | None = Field(default=None, ge=1)
     duckdb_memory_limit: str | None = None
     duckdb_temp_directory: Path | None = None
