@@ -125,6 +125,10 @@ def _hourly_changes(records: dict[str, list[dict]]) -> dict[str, str]:
     """One change of each kind an hourly run meets; returns the Ids it touched, by kind."""
     tasks, cases, emails = records["Task"], records["Case"], records["EmailMessage"]
     newest = max(t["SystemModstamp"] for t in tasks)
+    # The newest stamp int_touchpoints holds for Task (a live task with an account).
+    newest_held = max(
+        t["SystemModstamp"] for t in tasks if t.get("AccountId") and not t.get("IsDeleted")
+    )
     stamp = _later(newest, 1 / 24)
     contact = records["Contact"][0]  # one account's Contact only
     contact["Title"] = "Chief Executive Officer"
@@ -155,7 +159,9 @@ def _hourly_changes(records: dict[str, list[dict]]) -> dict[str, str]:
         next(t for t in tasks[8:] if t.get("AccountId") and not t.get("IsDeleted"))
     )
     late["Id"] = "00TLATEHOUR0000001"
-    _bump(late, _later(newest, -60 / 86400))  # committed late, stamped a minute before the newest
+    # Committed late, stamped a minute before the newest the last build saw:
+    # only the late-arriving window brings it in.
+    _bump(late, _later(newest_held, -60 / 86400))
     tasks.append(late)
     return {
         "moved case": case["Id"],
