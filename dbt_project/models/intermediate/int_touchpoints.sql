@@ -26,19 +26,19 @@
     fct_touchpoints does. -#}
 {%- set rewrites_in_full = parquet_tables() -%}
 {%- set sources = [
-    ('task', 'stg_salesforce__task', 'task_id'),
-    ('event', 'stg_salesforce__event', 'event_id'),
-    ('email_message', 'stg_salesforce__email_message', 'email_message_id'),
-    ('case', 'stg_salesforce__case', 'case_id'),
-    ('opportunity', 'stg_salesforce__opportunity', 'opportunity_id'),
-    ('order', 'stg_salesforce__order', 'order_id'),
-    ('survey_response', 'stg_salesforce__survey_response', 'survey_response_id'),
+    ('stg_salesforce__task', 'task_id'),
+    ('stg_salesforce__event', 'event_id'),
+    ('stg_salesforce__email_message', 'email_message_id'),
+    ('stg_salesforce__case', 'case_id'),
+    ('stg_salesforce__opportunity', 'opportunity_id'),
+    ('stg_salesforce__order', 'order_id'),
+    ('stg_salesforce__survey_response', 'survey_response_id'),
 ] -%}
 {#- The Ids of every live source record, for the post-hook; refs written out
     for the hook to render when it runs. -#}
 {%- set live_ids = [] -%}
-{%- for object, model, id_column in sources -%}
-    {%- do live_ids.append("select " ~ id_column ~ " as touchpoint_id from {{ ref('" ~ model ~ "') }}") -%}
+{%- for model, id_column in sources -%}
+{%- do live_ids.append("select " ~ id_column ~ " as touchpoint_id from {{ ref('" ~ model ~ "') }}") -%}
 {%- endfor -%}
 {{ config(
     materialized='incremental',
