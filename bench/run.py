@@ -152,7 +152,18 @@ def dbt_stage(recorder: Recorder, settings, full: bool, unit_tests: bool = True)
     with scoped_environ(dbt_env(settings.warehouse)), recorder.stage("dbt build") as figures:
         result = run_dbt(args, log=lambda _: None)
     nodes = list(getattr(result.result, "results", None) or [])
-    figures.extra = {"success": result.success, "nodes": len(nodes)}
+    # Node-seconds by kind and the slowest nodes: where a build's time went.
+    by_kind: dict[str, float] = {}
+    for node in nodes:
+        kind = node.node.resource_type
+        by_kind[kind] = round(by_kind.get(kind, 0.0) + node.execution_time, 2)
+    slowest = sorted(nodes, key=lambda n: n.execution_time, reverse=True)[:8]
+    figures.extra = {
+        "success": result.success,
+        "nodes": len(nodes),
+        "node_seconds": by_kind,
+        "slowest_nodes": {n.node.name: round(n.execution_time, 2) for n in slowest},
+    }
     return figures
 
 

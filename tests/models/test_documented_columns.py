@@ -26,6 +26,8 @@ def test_documented_columns_match_the_built_warehouse(tmp_path, dbt_build, gener
         (node["schema"], node["alias"]): (node["name"], set(node["columns"]))
         for node in manifest["nodes"].values()
         if node["resource_type"] in ("model", "seed")
+        # An ephemeral model is a CTE of its readers: no relation to compare.
+        and node["config"]["materialized"] != "ephemeral"
     }
     with duckdb.connect(str(warehouse)) as connection:
         rows = connection.execute(

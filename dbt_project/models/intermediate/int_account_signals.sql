@@ -1,7 +1,16 @@
 {#- One row per account with every behavioural signal the typology, the
     scores and the next step are computed from. Each signal is a plain column
     so that typology rules in vars can name it. Signals from an object the org
-    lacks are null (not zero): "no data" must not read as "no activity". -#}
+    lacks are null (not zero): "no data" must not read as "no activity".
+
+    A table rebuilt in full on every build, not per changed account: nearly
+    every signal is counted back from the as-of date (a new day moves them
+    all), the scores read ranks across accounts (value_score), and an hourly
+    change reaches most accounts anyway (a 1% change in the benchmark's org
+    touches most of them, and write-back's echo restamps every Account and
+    Contact it writes). What follows the change is the touchpoints it reads
+    (int_touchpoints, incremental); the purchase occasions are one fold per
+    account (macro purchase_occasions). -#}
 {%- set as_of = as_of_date() -%}
 {%- set year_ago = dbt.dateadd('day', -365, as_of) -%}
 {%- set two_years_ago = dbt.dateadd('day', -730, as_of) -%}

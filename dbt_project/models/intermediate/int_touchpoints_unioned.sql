@@ -4,12 +4,23 @@
     (Late Delivery is a delivery matter whatever its type), then by type.
 
     Each branch names every column, and the branches are unioned by name (the
-    column list below), so reordering a branch cannot shift values. -#}
+    column list below), so reordering a branch cannot shift values.
+
+    Ephemeral: int_touchpoints, its only reader, selects from it the rows
+    whose inputs changed (incremental) and is the one table; a table here was
+    a second full copy of every touchpoint, rewritten and tested on every run.
+    Rows without an account are kept here (int_touchpoints drops them), so an
+    incremental run also sees a record that lost its account. An email takes
+    its account from its case or deal: case_modified_at and
+    opportunity_modified_at are their stamps, so a case or deal that moved
+    marks its emails as changed. -#}
+{{ config(materialized='ephemeral') }}
 {%- set bands = var('survey_score_bands') -%}
 {%- set branch_columns = [
     'touchpoint_id', 'source_object', 'account_id', 'contact_id', 'occurred_at',
     'direction', 'sentiment', 'is_meeting',
     'area_field_1', 'area_value_1', 'area_field_2', 'area_value_2', 'modified_at',
+    'case_modified_at', 'opportunity_modified_at',
 ] -%}
 
 with tasks as (
@@ -32,7 +43,9 @@ with tasks as (
         task_subtype as area_value_1,
         cast(null as {{ dbt.type_string() }}) as area_field_2,
         cast(null as {{ dbt.type_string() }}) as area_value_2,
-        modified_at
+        modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as case_modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as opportunity_modified_at
     from {{ ref('stg_salesforce__task') }}
 ),
 
@@ -50,14 +63,17 @@ events as (
         event_type as area_value_1,
         null as area_field_2,
         null as area_value_2,
-        modified_at
+        modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as case_modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as opportunity_modified_at
     from {{ ref('stg_salesforce__event') }}
 ),
 
 opportunities as (
     select
         opportunity_id,
-        account_id
+        account_id,
+        modified_at
     from {{ ref('stg_salesforce__opportunity') }}
 ),
 
@@ -82,7 +98,9 @@ emails as (
         case when emails.case_id is not null then 'case' end as area_value_1,
         null as area_field_2,
         null as area_value_2,
-        emails.modified_at
+        emails.modified_at,
+        cases.modified_at as case_modified_at,
+        opportunities.modified_at as opportunity_modified_at
     from {{ ref('stg_salesforce__email_message') }} as emails
     left join cases on cases.case_id = coalesce(emails.case_id, emails.related_to_id)
     left join opportunities on emails.related_to_id = opportunities.opportunity_id
@@ -105,7 +123,9 @@ service_cases as (
         case_reason as area_value_1,
         'case_type' as area_field_2,
         case_type as area_value_2,
-        modified_at
+        modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as case_modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as opportunity_modified_at
     from cases
 ),
 
@@ -123,7 +143,9 @@ deals as (
         null as area_value_1,
         null as area_field_2,
         null as area_value_2,
-        modified_at
+        modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as case_modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as opportunity_modified_at
     from {{ ref('stg_salesforce__opportunity') }}
 ),
 
@@ -144,7 +166,9 @@ orders as (
         null as area_value_1,
         null as area_field_2,
         null as area_value_2,
-        modified_at
+        modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as case_modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as opportunity_modified_at
     from {{ ref('stg_salesforce__order') }}
 ),
 
@@ -167,7 +191,9 @@ surveys as (
         touchpoint as area_value_1,
         null as area_field_2,
         null as area_value_2,
-        modified_at
+        modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as case_modified_at,
+        cast(null as {{ rapport_type('timestamp') }}) as opportunity_modified_at
     from {{ ref('stg_salesforce__survey_response') }}
 ),
 
@@ -192,7 +218,9 @@ select
     unioned.direction,
     unioned.sentiment,
     unioned.is_meeting,
-    unioned.modified_at as source_modified_at
+    unioned.modified_at as source_modified_at,
+    unioned.case_modified_at,
+    unioned.opportunity_modified_at
 from unioned
 left join areas as first_key
     on unioned.source_object = first_key.source_object
@@ -205,4 +233,3 @@ left join areas as second_key
 left join areas as fallback
     on unioned.source_object = fallback.source_object
         and fallback.source_field = '*'
-where unioned.account_id is not null

@@ -1,8 +1,12 @@
 {#- One row per interaction with an account, across all touchpoints.
 
-    Incremental: only source rows modified since the last build are reread.
-    A source record deleted in Salesforce disappears from staging, and the
-    post-hook removes its touchpoint so deletes never survive as live rows.
+    Incremental, as int_touchpoints (its source) is, and by the same rule
+    (macro touchpoints_changed): it copies the touchpoints whose record (for
+    an email, also its case or deal) is stamped after the newest stamp it
+    holds for that object, less var('late_arriving_seconds'). A touchpoint
+    gone from int_touchpoints (its record deleted in Salesforce, or without
+    an account now) is removed by the post-hook, so deletes never survive as
+    live rows.
 
     The enforced contract pins every column's type, so schema changes only
     append: with 'fail', PostgreSQL read its text columns as changed on every
@@ -36,5 +40,5 @@ select
     source_modified_at
 from {{ ref('int_touchpoints') }}
 {% if is_incremental() and not rewrites_in_full %}
-where source_modified_at > (select coalesce(max(source_modified_at), cast('1900-01-01' as {{ rapport_type('timestamp') }})) from {{ this }})
+where {{ touchpoints_changed(touchpoint_high_water_marks()) }}
 {% endif %}
