@@ -6,20 +6,13 @@ import json
 
 import pytest
 
-from tests.factories.dbt import write_raw_tables
-
 pytestmark = pytest.mark.slow
 
 
-def test_docs_generate_documents_the_marts(tmp_path, dbt_build, generated_records):
-    records, _ = generated_records
-    warehouse = tmp_path / "rapport.duckdb"
-    write_raw_tables(
-        warehouse, {k: v for k, v in records.items() if k in ("Account", "Opportunity")}
-    )
-    dbt_build(warehouse)
-
-    dbt_build(warehouse, command="docs generate")
+def test_docs_generate_documents_the_marts(tmp_path, dbt_build, accounts_and_opportunities_built):
+    # The catalog is read from a built warehouse: the shared build of accounts
+    # and opportunities (docs generate only reads it).
+    dbt_build(accounts_and_opportunities_built.warehouse, command="docs generate")
 
     target = tmp_path / "dbt-target"
     manifest = json.loads((target / "manifest.json").read_text())

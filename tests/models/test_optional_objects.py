@@ -24,14 +24,12 @@ OPTIONAL_TABLES = [
 
 
 def test_disabling_optional_objects_keeps_types_and_lowers_confidence(
-    tmp_path, dbt_build, generated_records
+    tmp_path, dbt_build, generated_records, generated_org_built
 ):
-    records, labels = generated_records
-    warehouse = tmp_path / "rapport.duckdb"
-    write_raw_tables(warehouse, records)
-
-    dbt_build(warehouse)
-    full = mart(warehouse).set_index("account_id")
+    _, labels = generated_records
+    full = mart(generated_org_built.warehouse).set_index("account_id")
+    # The same raw tables built again with the optional objects disabled, on a copy.
+    warehouse = generated_org_built.copy_to(tmp_path)
     dbt_build(warehouse, vars={"disabled_objects": OPTIONAL_TABLES})
     reduced = mart(warehouse).set_index("account_id")
 
@@ -50,36 +48,28 @@ def test_disabling_optional_objects_keeps_types_and_lowers_confidence(
     assert full["has_competitor_presence"].any() and not reduced["has_competitor_presence"].any()
 
 
-def test_org_with_only_accounts_and_opportunities_builds(tmp_path, dbt_build, generated_records):
+def test_org_with_only_accounts_and_opportunities_builds(
+    generated_records, accounts_and_opportunities_built
+):
     records, _ = generated_records
-    warehouse = tmp_path / "rapport.duckdb"
-    write_raw_tables(
-        warehouse, {k: v for k, v in records.items() if k in ("Account", "Opportunity")}
-    )
-
-    dbt_build(warehouse)
-
-    result = mart(warehouse)
+    # accounts_and_opportunities_built: the raw tables of these two objects alone, built.
+    result = mart(accounts_and_opportunities_built.warehouse)
     assert len(result) == len(records["Account"])
     assert set(result["relationship_type"]) >= {"prospect", "one_night_stand"}
     assert result["confidence"].max() < 0.5
 
 
 def test_custom_field_columns_match_with_either_underscore_convention(
-    tmp_path, dbt_build, generated_records
+    tmp_path, dbt_build, generated_records, generated_org_built
 ):
     """dlt writes Score__c as score_c (JSON rows) or score__c (Arrow rows); both must work."""
     records, _ = generated_records
-    results = []
-    for name, naming in [("json", None), ("arrow", lambda c: c.lower())]:
-        warehouse = tmp_path / f"{name}.duckdb"
-        write_raw_tables(warehouse, records, column_name=naming and (lambda c: _arrow_style(c)))
-        dbt_build(warehouse)
-        results.append(
-            mart(warehouse)[
-                ["account_id", "relationship_type", "experience_score", "competitive_score"]
-            ]
-        )
+    # JSON-style names (score_c) are those of the shared build (write_raw_tables' default).
+    arrow = tmp_path / "arrow.duckdb"
+    write_raw_tables(arrow, records, column_name=_arrow_style)
+    dbt_build(arrow)
+    columns = ["account_id", "relationship_type", "experience_score", "competitive_score"]
+    results = [mart(generated_org_built.warehouse)[columns], mart(arrow)[columns]]
     assert results[0].equals(results[1])
     assert results[0]["experience_score"].notna().any()
 
