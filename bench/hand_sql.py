@@ -43,8 +43,7 @@ def run_script(
 ) -> dict:
     """Time the script on a copy of the warehouse; compare account_relationship with dbt's.
 
-    ``resources`` are the threads, memory limit and spill directory dbt's
-    connection had (``duckdb_resources``): the script gets the same, or the
+    ``resources`` are the threads and memory limit dbt's connection had (``duckdb_resources``): the script gets the same, or the
     ratio would measure a bigger buffer pool rather than dbt.
     """
     models, tests = _nodes(manifest_path)
@@ -88,6 +87,5 @@ def _settings(resources: dict[str, str]) -> dict[str, str]:
     names = {
         "RAPPORT_DUCKDB_THREADS": "threads",
         "RAPPORT_DUCKDB_MEMORY_LIMIT": "memory_limit",
-        "RAPPORT_DUCKDB_TEMP_DIRECTORY": "temp_directory",
     }
     return {names[key]: value for key, value in resources.items() if key in names}

@@ -137,11 +137,10 @@ class WarehouseSettings(BaseModel):
     # DuckDB resources for dbt's connections (None: fit the machine, see
     # duckdb_resources). Several engines share one host in a run (the warehouse,
     # a local org, the Prefect server), so the default takes a quarter of the
-    # memory, at most 2 GiB, not DuckDB's 80%; spills go to temp_directory
-    # (DuckDB's default: next to the file).
+    # memory, at most 2 GiB, not DuckDB's 80%; spills go next to the file
+    # (DuckDB's default, <file>.tmp).
     duckdb_threads: int | None = Field(default=None, ge=1)
     duckdb_memory_limit: str | None = None
-    duckdb_temp_directory: Path | None = None
     spark: SparkSettings = Field(default_factory=SparkSettings)
     snowflake: SnowflakeSettings = Field(default_factory=SnowflakeSettings)
     bigquery: BigQuerySettings = Field(default_factory=BigQuerySettings)

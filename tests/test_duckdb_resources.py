@@ -30,3 +30,37 @@ def test_a_configured_memory_limit_wins(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(connection, "_physical_memory_mib", lambda: 24 * 1024)
     settings = WarehouseSettings(path=Path("w/rapport.duckdb"), duckdb_memory_limit="6GB")
     assert connection.duckdb_resources(settings)["RAPPORT_DUCKDB_MEMORY_LIMIT"] == "6GB"
+
+
+def _profile_settings(environment: dict[str, str]) -> dict[str, str]:
+    """profiles.yml's DuckDB settings as dbt renders them (env_var from ``environment``)."""
+    import jinja2
+    import yaml
+
+    from rapport.warehouse import DBT_PROJECT_DIR
+
+    profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    raw = profile["rapport"]["outputs"]["duckdb"]["settings"]
+    templates = jinja2.Environment()
+    env_var = lambda name, default=None: environment.get(name, default)  # noqa: E731
+    return {key: templates.from_string(str(v)).render(env_var=env_var) for key, v in raw.items()}
+
+
+def test_dbt_opens_cursors_after_duckdb_has_spilled_to_disk(tmp_path: Path) -> None:
+    """dbt-duckdb SETs the profile's settings on every new cursor; DuckDB refuses
+    to set its spill directory again once used, which stopped an L build mid-way."""
+    import duckdb
+    from dbt.adapters.duckdb.credentials import DuckDBCredentials
+    from dbt.adapters.duckdb.environments import Environment
+
+    warehouse = tmp_path / "rapport.duckdb"
+    settings = WarehouseSettings(path=warehouse, duckdb_memory_limit="48MB", duckdb_threads=1)
+    environment = connection.duckdb_resources(settings) | {"RAPPORT_DUCKDB_PATH": str(warehouse)}
+    credentials = DuckDBCredentials(path=str(warehouse), settings=_profile_settings(environment))
+    with duckdb.connect(str(warehouse)) as database:
+        first = database.cursor()
+        Environment.initialize_cursor(credentials, first)
+        first.execute("create table t as select range as i, random() as r from range(6000000)")
+        first.execute("create table sorted as select i from t order by r")
+        assert (tmp_path / "rapport.duckdb.tmp").is_dir(), "the sort should have spilled"
+        Environment.initialize_cursor(credentials, database.cursor())  # the next dbt node

@@ -86,21 +86,17 @@ def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
 
 
 def duckdb_resources(settings: WarehouseSettings) -> dict[str, str]:
-    """DuckDB threads, memory limit and spill directory for profiles.yml.
+    """DuckDB threads and memory limit for profiles.yml.
 
     Applied by dbt-duckdb as ``SET`` on each cursor, so other connections to the
     same file in this process (which open with DuckDB's defaults) are not refused.
+    Spills go to DuckDB's default for a file, the file's name + ``.tmp``: a
+    spill directory cannot be set per cursor, since DuckDB refuses to set it
+    again once it has been used.
     """
     threads = settings.duckdb_threads or os.cpu_count() or 1
     memory = settings.duckdb_memory_limit or default_duckdb_memory_limit()
-    temp = settings.duckdb_temp_directory or duckdb_path(settings).with_name(
-        duckdb_path(settings).name + ".tmp"
-    )
-    return {
-        "RAPPORT_DUCKDB_THREADS": str(threads),
-        "RAPPORT_DUCKDB_MEMORY_LIMIT": memory,
-        "RAPPORT_DUCKDB_TEMP_DIRECTORY": str(temp),
-    }
+    return {"RAPPORT_DUCKDB_THREADS": str(threads), "RAPPORT_DUCKDB_MEMORY_LIMIT": memory}
 
 
 # DuckDB's buffer pool is not the whole process: Python, dbt's manifest and
