@@ -138,14 +138,7 @@ def test_rest_and_bulk_extractions_load_identical_tables(extraction, tmp_path):
 
     via_bulk = extraction(connector_store(accounts=200))
     via_bulk.configure(bulk_threshold_rows=0, bulk_page_rows=70)
-    via_bulk.settings = via_bulk.settings.model_copy(
-        update={
-            "warehouse": via_bulk.settings.warehouse.model_copy(
-                update={"path": tmp_path / "bulk" / "rapport.duckdb"}
-            ),
-            "state_dir": tmp_path / "bulk-state",
-        }
-    )
+    via_bulk.move_to(tmp_path / "bulk")
     summary = via_bulk.run(objects=objects)
 
     assert set(summary.transports.values()) == {"bulk"}

@@ -105,14 +105,7 @@ def test_bulk_pages_land_the_same_columns_types_and_hints_as_arrow_rows(extracti
 
     via_bulk = extraction(connector_store(accounts=60))
     via_bulk.configure(bulk_threshold_rows=0, bulk_page_rows=7)
-    via_bulk.settings = via_bulk.settings.model_copy(
-        update={
-            "warehouse": via_bulk.settings.warehouse.model_copy(
-                update={"path": tmp_path / "bulk" / "rapport.duckdb"}
-            ),
-            "state_dir": tmp_path / "bulk-state",
-        }
-    )
+    via_bulk.move_to(tmp_path / "bulk")
     summary = via_bulk.run(objects=objects)
 
     assert set(summary.transports.values()) == {"bulk"}

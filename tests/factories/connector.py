@@ -147,6 +147,17 @@ class Extraction:
             update={"salesforce": changed(self.settings.salesforce, **salesforce)}
         )
 
+    def move_to(self, folder: Path) -> None:
+        """A warehouse and state of its own, for a second extraction beside a test's first."""
+        self.settings = self.settings.model_copy(
+            update={
+                "warehouse": self.settings.warehouse.model_copy(
+                    update={"path": folder / "rapport.duckdb"}
+                ),
+                "state_dir": folder / "state",
+            }
+        )
+
     def run(self, objects: list[str] | None = None, full_refresh: bool = False) -> LoadSummary:
         client = open_client(self.settings)
         self.clients.append(client)
