@@ -71,6 +71,8 @@ def run_script(
         relation = next(n["relation_name"] for n in models if n["name"] == "account_relationship")
         ours = connection.execute(f"select * from {relation}").fetchall()
     with duckdb.connect(str(warehouse)) as connection:
+        # As the copy: timestamps come back with the zone they are read in.
+        connection.execute("set TimeZone = 'UTC'")
         theirs = connection.execute(f"select * from {relation}").fetchall()
     shutil.rmtree(copy.parent)
     return {
