@@ -59,6 +59,24 @@ def small_org(pipeline_env) -> Iterator[RunningOrg]:
     yield running
 
 
+@pytest.fixture
+def shared_run(prefect_harness, tmp_path_factory, tmp_path, monkeypatch):
+    """The small org's one shared `rapport run --full-refresh`, as a private copy for this test.
+
+    For tests that read what a first run left (and may run again after it);
+    tests that change the org, the settings or inject faults before the first
+    run make their own (tests/factories/flow_run.py says why).
+    """
+    from tests.factories.flow_run import build_shared_run, restore
+    from tests.factories.shared import once_per_session
+
+    shared = once_per_session(tmp_path_factory, "small-org-run", build_shared_run)
+    started: list = []
+    yield restore(shared, tmp_path, monkeypatch, started)
+    for org in started:
+        org.stop()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database URL: RAPPORT_TEST_POSTGRES_URL, or a server started for the session."""
