@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.factories.orgs import AS_OF, RunningOrg, generated_store
-from tests.factories.shared import private_copy
 
 ACCOUNTS, SEED = 60, 3
 # The run artifacts the flow publishes (tests/test_end_to_end.py checks the set).
@@ -118,6 +118,10 @@ def build_shared_run(folder: Path) -> None:
             "perceived_before": perceived_before,
         }
         store.save_as(folder / "org.duckdb")
+        # Checkpointed once here: the readers copy the file without opening it, since
+        # two workers cannot open one DuckDB file at once, even to checkpoint it.
+        with duckdb.connect(str(folder / "warehouse" / "rapport.duckdb")) as connection:
+            connection.execute("checkpoint")
     finally:
         org.stop()
     (folder / "run.json").write_text(json.dumps(record, default=str))
@@ -132,7 +136,9 @@ def restore(
 
     record = json.loads((shared / "run.json").read_text())
     shutil.copyfile(shared / "org.duckdb", tmp_path / "org.duckdb")
-    warehouse = private_copy(shared / "warehouse" / "rapport.duckdb", tmp_path / "warehouse")
+    warehouse = tmp_path / "warehouse" / "rapport.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copyfile(shared / "warehouse" / "rapport.duckdb", warehouse)
     if (shared / "state").exists():
         shutil.copytree(shared / "state", tmp_path / "state")
     org = LocalOrg.start(OrgStore.open(tmp_path / "org.duckdb"), state_dir=tmp_path / "local-org")
