@@ -20,6 +20,18 @@ for _variable in ("COLUMNS", "LINES"):
     os.environ.pop(_variable, None)
 
 
+@pytest.fixture(autouse=True)
+def own_dbt_target(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """Each test's dbt invocations write their own target folder (manifest, run results).
+
+    The flows run dbt on dbt_project's default ``target`` folder: two xdist
+    workers building at once wrote the same manifest and partial-parse files.
+    dbt reads ``DBT_TARGET_PATH`` like ``--target-path``; a user's runs keep
+    the default, and tests that pass ``--target-path`` keep theirs.
+    """
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path_factory.mktemp("dbt-target")))
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One Prefect test server for the whole session: starting one costs ~10 s."""
