@@ -20,6 +20,18 @@ for _variable in ("COLUMNS", "LINES"):
     os.environ.pop(_variable, None)
 
 
+@pytest.fixture(autouse=True)
+def own_dbt_target(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """Each test's dbt invocations write their own target folder (manifest, run results).
+
+    The flows run dbt on dbt_project's default ``target`` folder: two xdist
+    workers building at once wrote the same manifest and partial-parse files.
+    dbt reads ``DBT_TARGET_PATH`` like ``--target-path``; a user's runs keep
+    the default, and tests that pass ``--target-path`` keep theirs.
+    """
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path_factory.mktemp("dbt-target")))
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One Prefect test server for the whole session: starting one costs ~10 s."""
@@ -57,6 +69,24 @@ def small_org(pipeline_env) -> Iterator[RunningOrg]:
     running = pipeline_env(store)
     running.labels = labels
     yield running
+
+
+@pytest.fixture
+def shared_run(prefect_harness, tmp_path_factory, tmp_path, monkeypatch):
+    """The small org's one shared `rapport run --full-refresh`, as a private copy for this test.
+
+    For tests that read what a first run left (and may run again after it);
+    tests that change the org, the settings or inject faults before the first
+    run make their own (tests/factories/flow_run.py says why).
+    """
+    from tests.factories.flow_run import build_shared_run, restore
+    from tests.factories.shared import once_per_session
+
+    shared = once_per_session(tmp_path_factory, "small-org-run", build_shared_run)
+    started: list = []
+    yield restore(shared, tmp_path, monkeypatch, started)
+    for org in started:
+        org.stop()
 
 
 @pytest.fixture(scope="session")

@@ -227,11 +227,16 @@ STAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* +"
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
-def test_run_piped_prints_a_line_per_stage_with_counts_and_a_summary(small_org):
-    """Off a terminal (CI, cron), the log shows where a run is and what it did."""
+def test_run_piped_prints_a_line_per_stage_with_counts_and_a_summary(shared_run):
+    """Off a terminal (CI, cron), the log shows where a run is and what it did.
+
+    The first run is the session's shared `rapport run --full-refresh` of the
+    small org (tests/factories/flow_run.py): on an empty warehouse it is the
+    same run as a plain `rapport run`.
+    """
     from rapport.config import load_settings
 
-    result = runner.invoke(app, ["run"])
+    result = shared_run
 
     assert result.exit_code == 0, result.output
     progress_lines = result.stderr

@@ -8,6 +8,7 @@ from simple_salesforce import Salesforce
 from connectors.salesforce.api.client import connect
 from rapport.config import load_settings
 from rapport.warehouse import read_table
+from tests.factories.flow_run import RUN_ARTIFACTS
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -17,50 +18,24 @@ def crm_types(sf: Salesforce) -> dict[str, str | None]:
     return {r["Id"]: r["Relationship_Type__c"] for r in records["records"]}
 
 
-RUN_ARTIFACTS = {
-    "rows-extracted",
-    "dbt-models",
-    "gate-results",
-    "type-distribution",
-    "writeback",
-    "relationship-report",
-}
-
-
-def artifacts_since(started_at) -> dict[str, object]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    with get_client(sync_client=True) as client:
-        found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=sorted(RUN_ARTIFACTS)))
-        )
-    return {a.key: a for a in found if a.created >= started_at}
-
-
-def test_flow_writes_every_account_type_back_to_the_crm(small_org):
-    from datetime import UTC, datetime
-
-    from flows.relationship_intelligence import relationship_intelligence
-
-    started_at = datetime.now(UTC)
-    distribution = relationship_intelligence(full_refresh=True)
-
+def test_flow_writes_every_account_type_back_to_the_crm(shared_run):
+    """Reads the session's shared full run (tests/factories/flow_run.py) of the small org."""
     settings = load_settings()
     mart = read_table(settings.warehouse, "rapport", "account_relationship")
     in_crm = crm_types(connect(settings.salesforce))
-    assert len(mart) == len(small_org.labels) == len(in_crm)
+    labels = shared_run.running.labels
+    assert len(mart) == len(labels) == len(in_crm)
     expected = dict(zip(mart["account_id"], mart["relationship_type_label"], strict=True))
     assert in_crm == expected
-    assert sum(distribution.values()) == len(small_org.labels)
+    assert sum(shared_run.distribution.values()) == len(labels)
     assert mart["strength_score"].between(0, 100).all()
 
-    artifacts = artifacts_since(started_at)
-    assert set(artifacts) == RUN_ARTIFACTS
-    assert "| account |" in artifacts["rows-extracted"].data
-    assert "model.rapport.account_relationship" in artifacts["dbt-models"].data
-    assert "First snapshot" in artifacts["type-distribution"].data
-    assert artifacts["relationship-report"].data.endswith("relationship_report.html)")
+    artifacts = shared_run.artifacts
+    assert set(artifacts) == set(RUN_ARTIFACTS)
+    assert "| account |" in artifacts["rows-extracted"]
+    assert "model.rapport.account_relationship" in artifacts["dbt-models"]
+    assert "First snapshot" in artifacts["type-distribution"]
+    assert artifacts["relationship-report"].endswith("relationship_report.html)")
 
 
 CORRUPTIONS = {
