@@ -24,6 +24,7 @@ from rapport.environment import scoped_environ
 from rapport.warehouse import DBT_PROJECT_DIR
 from tests.factories.orgs import AS_OF
 from tests.models.test_incremental_equals_full_refresh import _hourly_changes
+from tests.warehouses import fresh_postgres_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -96,6 +97,10 @@ def _tables(engine) -> dict[str, list[tuple]]:
 
 
 def test_an_hourly_run_on_postgres_equals_a_full_refresh(tmp_path, postgres_url, generated_records):
+    # A database of its own: the server is shared with the other PostgreSQL
+    # tests of this worker, which read the default database's raw tables.
+    database = fresh_postgres_database(postgres_url)
+    postgres_url = urlparse(postgres_url)._replace(path=f"/{database}").geturl()
     engine = sqlalchemy.create_engine(
         postgres_url.replace("postgresql://", "postgresql+psycopg2://")
     )
