@@ -49,3 +49,21 @@ def extraction(start_org, tmp_path: Path) -> Callable[..., Extraction]:
         return Extraction(org, settings_for(org, tmp_path))
 
     return make
+
+
+@pytest.fixture
+def rest_and_bulk(extraction, tmp_path: Path) -> Callable[..., tuple[Extraction, Extraction, Any]]:
+    """``rest_and_bulk(objects, accounts, bulk_page_rows)``: the same org extracted
+    twice, all by REST and all by Bulk in pages of ``bulk_page_rows``, each into
+    its own warehouse; returns both extractions and the Bulk run's summary."""
+
+    def run(objects: list[str], accounts: int, bulk_page_rows: int):
+        via_rest = extraction(connector_store(accounts=accounts))
+        via_rest.configure(bulk_threshold_rows=1_000_000)
+        via_rest.run(objects=objects)
+        via_bulk = extraction(connector_store(accounts=accounts))
+        via_bulk.configure(bulk_threshold_rows=0, bulk_page_rows=bulk_page_rows)
+        via_bulk.move_to(tmp_path / "bulk")
+        return via_rest, via_bulk, via_bulk.run(objects=objects)
+
+    return run

@@ -17,7 +17,7 @@ from connectors.salesforce.extract.fields import (
     extractable_fields,
     records_to_arrow,
 )
-from tests.factories.connector import TRICKY_TEXT, connector_store
+from tests.factories.connector import TRICKY_TEXT
 
 DESCRIBE = {
     "fields": [
@@ -130,16 +130,9 @@ def test_rest_json_and_bulk_csv_give_the_same_table():
     assert first["name"] == TRICKY_TEXT
 
 
-def test_rest_and_bulk_extractions_load_identical_tables(extraction, tmp_path):
+def test_rest_and_bulk_extractions_load_identical_tables(rest_and_bulk):
     objects = ["User", "Account", "Contact", "Opportunity", "Survey_Response__c"]
-    via_rest = extraction(connector_store(accounts=200))
-    via_rest.configure(bulk_threshold_rows=1_000_000)
-    via_rest.run(objects=objects)
-
-    via_bulk = extraction(connector_store(accounts=200))
-    via_bulk.configure(bulk_threshold_rows=0, bulk_page_rows=70)
-    via_bulk.move_to(tmp_path / "bulk")
-    summary = via_bulk.run(objects=objects)
+    via_rest, via_bulk, summary = rest_and_bulk(objects, accounts=200, bulk_page_rows=70)
 
     assert set(summary.transports.values()) == {"bulk"}
     for object_name in objects:

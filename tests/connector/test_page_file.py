@@ -96,17 +96,10 @@ def warehouse_columns(path, table: str) -> list[tuple[str, str, str]]:
         ).fetchall()
 
 
-def test_bulk_pages_land_the_same_columns_types_and_hints_as_arrow_rows(extraction, tmp_path):
+def test_bulk_pages_land_the_same_columns_types_and_hints_as_arrow_rows(rest_and_bulk):
     """REST hands dlt Arrow tables; Bulk hands it Parquet files of several pages."""
     objects = ["Account", "Contact", "Opportunity", "Survey_Response__c"]
-    via_rest = extraction(connector_store(accounts=60))
-    via_rest.configure(bulk_threshold_rows=1_000_000)
-    via_rest.run(objects=objects)
-
-    via_bulk = extraction(connector_store(accounts=60))
-    via_bulk.configure(bulk_threshold_rows=0, bulk_page_rows=7)
-    via_bulk.move_to(tmp_path / "bulk")
-    summary = via_bulk.run(objects=objects)
+    via_rest, via_bulk, summary = rest_and_bulk(objects, accounts=60, bulk_page_rows=7)
 
     assert set(summary.transports.values()) == {"bulk"}
     rest_schema = pipeline(via_rest.settings).default_schema
