@@ -228,10 +228,14 @@ class ObjectExtraction:
     def watermark(self) -> datetime | None:
         return _parse(self.state.get("watermark"))
 
+    def _raise_mark(self, key: str, value: datetime | None) -> None:
+        """Move the state's mark ``key`` to ``value`` if that is later: marks never go back."""
+        current = _parse(self.state.get(key))
+        if value is not None and (current is None or value > current):
+            self.state[key] = value.isoformat()
+
     def _advance(self, latest: datetime | None) -> None:
-        current = self.watermark
-        if latest is not None and (current is None or latest > current):
-            self.state["watermark"] = latest.isoformat()
+        self._raise_mark("watermark", latest)
 
     @property
     def covered(self) -> datetime | None:
@@ -240,9 +244,7 @@ class ObjectExtraction:
 
     def _cover(self, started: datetime | None) -> None:
         """A read completed whose query started at ``started`` (the org's time)."""
-        current = self.covered
-        if started is not None and (current is None or started > current):
-            self.state[QUERY_STARTED] = started.isoformat()
+        self._raise_mark(QUERY_STARTED, started)
 
     @property
     def since(self) -> datetime | None:
