@@ -18,6 +18,7 @@ from flows import writeback as writeback_stage
 from flows.artifacts import distribution_markdown
 from flows.settings import Target, run_settings
 from flows.warehouse_limit import warehouse_slot
+from rapport.gc_settings import collect_for_a_pipeline_run
 from rapport.run_lock import run_lock
 from rapport.warehouse import backend_for, read_table
 
@@ -37,6 +38,8 @@ def relationship_intelligence(
         objects: extract only these Salesforce objects (default: the configured catalog).
         target: the warehouse to use (default: warehouse.type from settings).
     """
+    # A deployment's worker runs this flow in a process of its own, not via the CLI.
+    collect_for_a_pipeline_run()
     logger = get_run_logger()
     settings = run_settings(target)
     # Before anything runs: a warehouse that cannot hold a stage fails here,

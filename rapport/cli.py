@@ -27,6 +27,7 @@ from rapport import prefect_defaults
 from rapport.config import CONFIG_ENV_VAR
 from rapport.consoles import make_console
 from rapport.errors import explain
+from rapport.gc_settings import collect_for_a_pipeline_run
 
 if TYPE_CHECKING:
     from rapport.progress_tracker import ProgressTracker
@@ -501,6 +502,7 @@ def main() -> None:
     Click itself handles --help, usage errors and exit codes (standalone mode);
     what reaches here is an error from a command.
     """
+    collect_for_a_pipeline_run()
     try:
         app()
     except Exception as error:

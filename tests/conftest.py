@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 
 from rapport import prefect_defaults
+from rapport.gc_settings import collect_for_a_pipeline_run
 from tests.factories.orgs import AS_OF, RunningOrg, generated_store
 
 prefect_defaults.apply()
+# The suite runs pipelines in its own processes, as the CLI does: the same collector.
+collect_for_a_pipeline_run()
 
 # pytest-xdist's workers start with COLUMNS=80 and LINES=24 set; a plain run has
 # neither. The CLI sizes its log output from COLUMNS (rapport/consoles.py), so
