@@ -148,13 +148,19 @@ def demo(
 ) -> None:
     """Start a local org, run the whole flow against it, and read the result back from the CRM."""
     from rapport.demo import run_demo
+    from rapport.demo_org import OrgProcessFailed
 
     source = "your export" if org_data else f"{accounts} generated accounts"
     err_console.print(
         f"Demo: a local org with {source} → extract → dbt → gates → write-back", markup=False
     )
     with _holding_warehouse("demo", warehouse, state_dir), _progress() as tracker:
-        result = run_demo(accounts, seed, org_data, warehouse, state_dir)
+        try:
+            result = run_demo(accounts, seed, org_data, warehouse, state_dir)
+        except OrgProcessFailed as stopped:
+            # The org's own process has explained the problem (a refused export
+            # folder, say) on stderr; its exit code is the one to give.
+            raise typer.Exit(stopped.exit_code) from None
     _print_summary(tracker)
     table = Table(title=f"Relationship types read back from the CRM ({result.accounts} accounts)")
     table.add_column("Relationship_Type__c")

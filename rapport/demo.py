@@ -18,11 +18,14 @@ from pathlib import Path
 import yaml
 
 from connectors.salesforce.api.client import connect
-from local_org.server import LocalOrg, LocalOrgInfo
+from local_org.server import LocalOrgInfo
 from local_org.store import OrgStore
 from rapport.config import load_settings
+from rapport.demo_org import OrgProcess
 from rapport.environment import scoped_environ
 from rapport.prefect_warmup import ServerWarmup
+
+GROUND_TRUTH_FILE = "ground_truth.csv"
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def seed_store(
     from local_org.generator import write_labels
 
     store, truth = generate_store(accounts, seed)
-    labels = state_dir / "ground_truth.csv"
+    labels = state_dir / GROUND_TRUTH_FILE
     labels.parent.mkdir(parents=True, exist_ok=True)
     write_labels(truth, labels)
     return store, labels
@@ -132,22 +135,23 @@ def reset_demo_warehouse(warehouse: Path, state_dir: Path) -> None:
 def run_demo(
     accounts: int, seed: int, org_data: Path | None, warehouse: Path, state_dir: Path
 ) -> DemoResult:
-    # Prefect's server comes up on the other core while this process seeds the
-    # org and imports the pipeline; the flow run waits for it only if it is late.
-    warmup = ServerWarmup().start()
-    store, ground_truth = seed_store(accounts, seed, org_data, state_dir)
-    reset_demo_warehouse(warehouse, state_dir)
-    from flows.relationship_intelligence import relationship_intelligence
+    # Three processes share the start: the org seeds itself in its own
+    # (rapport/demo_org.py), Prefect's server comes up in another, and this one
+    # imports the pipeline; the flow run waits for the org, and for the server
+    # only if it is late.
+    with OrgProcess.start(accounts, seed, org_data, state_dir) as org:
+        warmup = ServerWarmup().start()
+        from flows.relationship_intelligence import relationship_intelligence
 
-    with (
-        LocalOrg.start(store, state_dir=state_dir / "local-org") as org,
-        scoped_environ(
-            local_org_env(org.info, warehouse.resolve(), state_dir.resolve()) | demo_polling_env()
-        ),
-    ):
-        warmup.wait()
-        relationship_intelligence(full_refresh=True)
-        distribution = crm_type_distribution()
+        info = org.info
+        reset_demo_warehouse(warehouse, state_dir)
+        with scoped_environ(
+            local_org_env(info, warehouse.resolve(), state_dir.resolve()) | demo_polling_env()
+        ):
+            warmup.wait()
+            relationship_intelligence(full_refresh=True)
+            distribution = crm_type_distribution()
+    ground_truth = None if org_data is not None else state_dir / GROUND_TRUTH_FILE
     return DemoResult(dict(distribution), sum(distribution.values()), ground_truth)
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_PACKAGES = ("connectors", "flows", "expectations", "rapport")
-# Modules allowed to reach the local org: the demo runs one, and the CLI's
+# Modules allowed to reach the local org: the demo runs one (in a child process), and the CLI's
 # `local-org` commands serve, generate and export one.
-LOCAL_ORG_USERS = {Path("rapport/demo.py"), Path("rapport/cli.py")}
+LOCAL_ORG_USERS = {Path("rapport/demo.py"), Path("rapport/demo_org.py"), Path("rapport/cli.py")}
 MAX_LINES = 600
 
 
