@@ -143,9 +143,34 @@ typed as (
     from committed
 ),
 
-states as (
+nudges as (
+    {#- One row per small change to one signal (vars confidence_nudges, each
+        up and down). -#}
+    {{ confidence_nudges() }}
+),
+
+flips as (
+    {#- How many of those changes would type the account otherwise. -#}
+    select
+        typed.account_id,
+        {{ boundary_flips() }} as boundary_flips
+    from typed
+    cross join nudges
+    group by typed.account_id
+),
+
+typed_flips as (
     select
         typed.*,
+        flips.boundary_flips
+    from typed
+    inner join flips
+        on typed.account_id = flips.account_id
+),
+
+states as (
+    select
+        typed_flips.*,
         case
             when relationship_type = 'ex' then 'exit'
             when coalesce(active_contracts, 0) > 0
@@ -156,10 +181,8 @@ states as (
             when won_deals > 0 and coalesce(satisfaction_score, {{ neutral }}) < {{ commit.exit_max_satisfaction }}
                 and alternatives_score >= {{ commit.exit_min_alternatives }} then 'exit'
             else 'switchable'
-        end as commitment_state,
-        {#- How many small changes to one signal would type it otherwise. -#}
-        {{ boundary_flips() }} as boundary_flips
-    from typed
+        end as commitment_state
+    from typed_flips
 ),
 
 finished as (
