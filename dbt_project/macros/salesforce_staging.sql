@@ -143,7 +143,11 @@ where 1 = 0
 {%- endmacro %}
 
 
-{#- A signal computed from an optional object: null when the org lacks it. -#}
-{% macro when_available(is_available, expression) -%}
-    {%- if is_available -%} {{ expression }} {%- else -%} null {%- endif -%}
+{#- A signal computed from an optional object: null when the org lacks it.
+    The null is typed (rapport_type: a count by default) so the column keeps
+    its type whichever objects the org has: an untyped null became INTEGER,
+    and a share such as competitor_deal_share then read 0.3 as 0 (a unit
+    test's fixture is cast to the column's type in the warehouse at hand). -#}
+{% macro when_available(is_available, expression, type='int') -%}
+    {%- if is_available -%} {{ expression }} {%- else -%} cast(null as {{ rapport_type(type) }}) {%- endif -%}
 {%- endmacro %}

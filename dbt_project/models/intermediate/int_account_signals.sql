@@ -403,6 +403,7 @@ select
         has.competitor,
         'case when deals.deals_last_730 > 0'
         ~ ' then 1.0 * deals.competitor_deals_last_730 / deals.deals_last_730 end',
+        'float',
     ) }} as competitor_deal_share,
     deals.first_won_date,
     deals.last_won_date,
