@@ -16,8 +16,8 @@ import signal
 import subprocess
 import sys
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
-from types import TracebackType
 
 from local_org.server import LocalOrgInfo
 
@@ -32,7 +32,7 @@ class OrgProcessFailed(Exception):
         self.exit_code = exit_code
 
 
-class OrgProcess:
+class OrgProcess(AbstractContextManager["OrgProcess"]):
     """A started ``rapport local-org serve``; use as a context manager, read ``info``."""
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
@@ -75,13 +75,5 @@ class OrgProcess:
                 self._process.kill()
                 self._process.wait()
 
-    def __enter__(self) -> OrgProcess:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
