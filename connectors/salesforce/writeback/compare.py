@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from connectors.salesforce.writeback import values as canonical
 from connectors.salesforce.writeback.diff import DesiredValues, InvalidRecord, desired_values
 from connectors.salesforce.writeback.mapping import BoundField, BoundObject
-from connectors.salesforce.writeback.state import LastPushed
+from connectors.salesforce.writeback.state import LastPushed, decode_pushed
 from connectors.salesforce.writeback.values import InvalidValue
 
 _SUFFIX_ALPHABET = pa.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"))
@@ -150,18 +150,10 @@ def _in_python(
 
 def _pushed(ledger: pa.Table, record_ids: list[str]) -> LastPushed:
     """Every ledger entry of ``record_ids``, decoded."""
-    pushed: LastPushed = {}
     if not record_ids:
-        return pushed
+        return {}
     mine = ledger.filter(pc.is_in(ledger["record_id"], value_set=pa.array(record_ids, pa.string())))
-    for record_id, name, raw in zip(
-        mine["record_id"].to_pylist(),
-        mine["field"].to_pylist(),
-        mine["last_pushed_value"].to_pylist(),
-        strict=True,
-    ):
-        pushed.setdefault(record_id, {})[name] = canonical.load(raw)
-    return pushed
+    return decode_pushed(mine)
 
 
 def _row_by_row(bound: BoundObject, table: pa.Table, ledger: pa.Table) -> Comparison:

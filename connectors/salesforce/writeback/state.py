@@ -100,6 +100,19 @@ class KnownBinding:
 LastPushed = dict[str, dict[str, Any]]  # record id -> field -> canonical value
 
 
+def decode_pushed(pushed: pa.Table) -> LastPushed:
+    """Rows of ``WritebackLedger.pushed_table`` as record id -> field -> canonical value."""
+    decoded: LastPushed = {}
+    for record_id, field, raw in zip(
+        pushed["record_id"].to_pylist(),
+        pushed["field"].to_pylist(),
+        pushed["last_pushed_value"].to_pylist(),
+        strict=True,
+    ):
+        decoded.setdefault(record_id, {})[field] = canonical.load(raw)
+    return decoded
+
+
 class WritebackLedger:
     """The two audit tables, in whichever warehouse holds the marts."""
 
@@ -132,16 +145,7 @@ class WritebackLedger:
         return self._sql.columns(self._schema, table) is not None
 
     def last_pushed(self, object_name: str) -> LastPushed:
-        if not self._exists(STATE_TABLE):
-            return {}
-        rows = self._sql.rows(
-            f"select record_id, field, last_pushed_value from {self.state_table} "
-            f"where object = {literal(object_name)}"
-        )
-        pushed: LastPushed = {}
-        for record_id, field, raw in rows:
-            pushed.setdefault(record_id, {})[field] = canonical.load(raw)
-        return pushed
+        return decode_pushed(self.pushed_table(object_name))
 
     def pushed_table(self, object_name: str) -> pa.Table:
         """``last_pushed`` undecoded, as Arrow: (record_id, field, last_pushed_value) text.
