@@ -1,3 +1,21 @@
+{#- The config of an incremental touchpoints model (int_touchpoints,
+    fct_touchpoints): delete+insert on touchpoint_id, then `prune` (a
+    statement, rendered when the hook runs) removes the rows whose
+    touchpoint is gone. On Parquet tables (Spark), with no row-level delete or
+    merge, each run overwrites the table in full instead, which is what
+    delete+insert plus the prune leave behind elsewhere. -#}
+{% macro touchpoints_incremental_config(prune) -%}
+    {%- set rewrites_in_full = parquet_tables() -%}
+    {{ config(
+        materialized='incremental',
+        unique_key='touchpoint_id',
+        incremental_strategy='insert_overwrite' if rewrites_in_full else 'delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook=[] if rewrites_in_full else [prune],
+    ) }}
+{%- endmacro %}
+
+
 {#- High-water marks of an incremental touchpoints model (int_touchpoints,
     fct_touchpoints), from its own rows: per source_object, the newest source_modified_at the
     table holds, less var('late_arriving_seconds'), as text for a literal.

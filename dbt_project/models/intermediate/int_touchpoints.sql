@@ -40,16 +40,10 @@
 {%- for model, id_column in sources -%}
 {%- do live_ids.append("select " ~ id_column ~ " as touchpoint_id from {{ ref('" ~ model ~ "') }}") -%}
 {%- endfor -%}
-{{ config(
-    materialized='incremental',
-    unique_key='touchpoint_id',
-    incremental_strategy='insert_overwrite' if rewrites_in_full else 'delete+insert',
-    on_schema_change='append_new_columns',
-    post_hook=[] if rewrites_in_full else [
-        "delete from {{ this }} where touchpoint_id in (select kept.touchpoint_id from {{ this }} as kept
-        where kept.account_id is null or not exists (select 1 from (" ~ live_ids | join(' union all ') ~ ") as live
-        where live.touchpoint_id = kept.touchpoint_id))"
-    ],
+{{ touchpoints_incremental_config(
+    "delete from {{ this }} where touchpoint_id in (select kept.touchpoint_id from {{ this }} as kept
+    where kept.account_id is null or not exists (select 1 from (" ~ live_ids | join(' union all ') ~ ") as live
+    where live.touchpoint_id = kept.touchpoint_id))"
 ) }}
 
 select

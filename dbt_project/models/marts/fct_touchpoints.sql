@@ -17,14 +17,8 @@
     every current touchpoint (insert_overwrite, no partitions), which is what
     delete+insert plus the post-hook leave behind elsewhere. -#}
 {%- set rewrites_in_full = parquet_tables() -%}
-{{ config(
-    materialized='incremental',
-    unique_key='touchpoint_id',
-    incremental_strategy='insert_overwrite' if rewrites_in_full else 'delete+insert',
-    on_schema_change='append_new_columns',
-    post_hook=[] if rewrites_in_full else [
-        "delete from {{ this }} where touchpoint_id not in (select touchpoint_id from {{ ref('int_touchpoints') }})"
-    ],
+{{ touchpoints_incremental_config(
+    "delete from {{ this }} where touchpoint_id not in (select touchpoint_id from {{ ref('int_touchpoints') }})"
 ) }}
 
 select
