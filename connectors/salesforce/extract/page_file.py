@@ -22,8 +22,8 @@ dictionary.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import dlt
@@ -44,7 +44,7 @@ def dictionary_columns(fields: list[ExtractField]) -> list[str]:
     return [f.column for f in fields if f.sf_type in DICTIONARY_TYPES]
 
 
-class ParquetPage:
+class ParquetPage(AbstractContextManager["ParquetPage"]):
     """One page's tables written into one Parquet file, then one dlt import of it.
 
     A page is delivered whole or not at all: the file is handed to dlt only
@@ -77,15 +77,7 @@ class ParquetPage:
             self._writer.close()
             self._writer = None
 
-    def __enter__(self) -> ParquetPage:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def delivery(self) -> Any:
