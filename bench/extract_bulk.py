@@ -37,18 +37,16 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.org_process import serve_in_child
+from bench.process_memory import RssSampler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TARGET_PEAK_RSS_MB = 1024
 DUCKDB_CONFIG_VARIABLE = "DESTINATION__DUCKDB__CREDENTIALS__GLOBAL_CONFIG"
-_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 def serve(rows: int, seed: int, state_dir: Path, latency_ms: float = 0.0) -> None:
@@ -67,36 +65,6 @@ def serve(rows: int, seed: int, state_dir: Path, latency_ms: float = 0.0) -> Non
     store.insert("Task", task_table(rows, seed))
     faults = FaultConfig(latency_ms=latency_ms) if latency_ms else None
     serve_forever(store, state_dir=state_dir, faults=faults)
-
-
-@dataclass
-class RssSampler:
-    """Samples this process's resident set size, to find the peak within each step."""
-
-    interval: float = 0.02
-    samples: list[tuple[float, int]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def _rss(self) -> int:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * _PAGE_BYTES
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.samples.append((time.time(), self._rss()))
-
-    def __enter__(self) -> RssSampler:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def peak_between(self, start: float, end: float) -> int:
-        inside = [rss for at, rss in self.samples if start <= at <= end]
-        return max(inside, default=0)
 
 
 def start_org(

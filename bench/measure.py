@@ -3,7 +3,9 @@
 CPU time is this process's user + system time (all threads; dbt and DuckDB
 run in-process), so it stays meaningful on a loaded machine where wall time
 does not. Peak RSS within a stage comes from a sampler thread (``ru_maxrss``
-is a lifetime peak and cannot be told apart per stage). Requests are counted
+is a lifetime peak and cannot be told apart per stage): this process's, that
+of Rapport's processes together (this one and any it starts), the local org's
+and all of them at once (bench/process_memory.py). Requests are counted
 at ``requests.Session.send``: every call the connectors make to the org.
 """
 
@@ -19,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import requests
 
-from bench.extract_bulk import RssSampler
+from bench.process_memory import RssSampler
 
 
 @dataclass
@@ -28,6 +30,9 @@ class StageFigures:
     wall_s: float = 0.0
     cpu_s: float = 0.0
     peak_rss_mb: float = 0.0
+    peak_rss_rapport_mb: float = 0.0
+    peak_rss_org_mb: float = 0.0
+    peak_rss_all_mb: float = 0.0
     api_calls: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -84,15 +89,23 @@ class Recorder:
             figures.wall_s = round(time.perf_counter() - wall, 2)
             figures.cpu_s = round(_cpu_seconds() - cpu, 2)
             figures.api_calls = self.requests.count - calls
-            peak = self.sampler.peak_between(started, time.time())
-            figures.peak_rss_mb = round(peak / 2**20, 1)
+            peaks = self.sampler.peaks_between(started, time.time())
+            figures.peak_rss_mb = _mb(peaks["own"])
+            figures.peak_rss_rapport_mb = _mb(peaks["rapport"])
+            figures.peak_rss_org_mb = _mb(peaks["apart"])
+            figures.peak_rss_all_mb = _mb(peaks["all"])
             self.stages.append(figures)
             # As it goes, on stderr: an L run takes long enough to be stopped,
             # and the stages it finished are still worth having.
             print(f"bench stage: {json.dumps(figures.as_dict(), default=str)}", file=sys.stderr)
 
 
+def _mb(size: int) -> float:
+    return round(size / 2**20, 1)
+
+
 @contextmanager
-def recording() -> Iterator[Recorder]:
-    with RssSampler(interval=0.05) as sampler, RequestCounter() as counter:
+def recording(org_pid: int | None = None) -> Iterator[Recorder]:
+    """Stages to record; ``org_pid``'s memory is counted apart from Rapport's."""
+    with RssSampler(interval=0.05, apart=org_pid) as sampler, RequestCounter() as counter:
         yield Recorder(sampler, counter)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 def _stage_rows(passes: list[dict]) -> list[str]:
     rows = [
-        "| pass | stage | wall s | CPU s | peak RSS MB | API calls | notes |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| pass | stage | wall s | CPU s | peak RSS MB | Rapport's processes MB "
+        "| local org MB | all MB | API calls | notes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for run in passes:
         for s in run["stages"]:
@@ -40,9 +41,11 @@ def _stage_rows(passes: list[dict]) -> list[str]:
                 note = f"{extra['nodes']} nodes, success={extra['success']}"
             rows.append(
                 f"| {run['name']} | {s['stage']} | {s['wall_s']} | {s['cpu_s']} "
-                f"| {s['peak_rss_mb']} | {s['api_calls']} | {note} |"
+                f"| {s['peak_rss_mb']} | {s.get('peak_rss_rapport_mb', '')} "
+                f"| {s.get('peak_rss_org_mb', '')} | {s.get('peak_rss_all_mb', '')} "
+                f"| {s['api_calls']} | {note} |"
             )
-        rows.append(f"| {run['name']} | **total** | **{run['wall_s']}** | | | | |")
+        rows.append(f"| {run['name']} | **total** | **{run['wall_s']}** | | | | | | | |")
     return rows
 
 

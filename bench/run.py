@@ -331,7 +331,7 @@ def run(size: str, seed: int, share: float, full_only: bool = False) -> dict:
             sf = connect(settings.salesforce)
             counts = object_counts(sf, settings)
             result["records"] = counts
-            with recording() as recorder:
+            with recording(org.pid) as recorder:
                 full = run_pass(recorder, settings, "full", True, counts)
                 if full_only:
                     result["ratios"] = {"dbt_vs_hand_sql": hand_sql_ratio(settings, full, workdir)}
