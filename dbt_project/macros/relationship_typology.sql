@@ -64,13 +64,17 @@
 
 {#- The small changes to the signals (vars confidence_nudges), each up and
     down: one row per change, the signal's name and the sign (+1 or -1).
-    One-row selects joined by union all, which every warehouse reads. -#}
+    One-row selects joined by union all, which every warehouse reads. With
+    no signals to nudge, one row that changes nothing, so every account is
+    still typed and flips 0 times. -#}
 {% macro confidence_nudges() -%}
     {%- for signal in var('confidence_nudges') %}
     {%- set outer = loop %}
     {%- for sign in [1, -1] %}
     {{ 'union all ' if not (outer.first and loop.first) }}select '{{ signal }}' as nudge_signal, {{ sign }} as nudge_sign
     {%- endfor %}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as nudge_signal, 0 as nudge_sign
     {%- endfor %}
 {%- endmacro %}
 
@@ -78,7 +82,8 @@
 {#- The typology CASE on a row of confidence_nudges(): every signal of vars
     confidence_nudges reads shifted by its own delta when the row nudges it
     (nudge_sign x the delta as written in vars, so whole-number signals stay
-    whole) and as it is otherwise. -#}
+    whole) and as it is otherwise. With no signals to nudge, the typology as
+    it is. -#}
 {% macro nudged_type_case() -%}
     {%- set nudges = var('confidence_nudges') -%}
     {#- One pass over each condition: a signal's replacement names the
@@ -88,7 +93,8 @@
     case
     {%- for rule in var('relationship_types') %}
         {%- set pieces = [] %}
-        {%- for part in modules.re.split(pattern, rule_condition(rule)) %}
+        {%- set parts = modules.re.split(pattern, rule_condition(rule)) if nudges else [rule_condition(rule)] %}
+        {%- for part in parts %}
             {%- if loop.index is even %}
                 {%- do pieces.append(
                     "(" ~ part ~ " + case when nudge_signal = '" ~ part ~ "' then nudge_sign * "
