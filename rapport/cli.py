@@ -360,12 +360,22 @@ def local_org_serve(
             help="Also write a rapport.yml that points Rapport at this org.", dir_okay=False
         ),
     ] = None,
+    until_stdin_closes: Annotated[
+        bool,
+        typer.Option(
+            help="Stop when standard input closes: for a program that starts the org and "
+            "may itself be killed before it can stop it."
+        ),
+    ] = False,
 ) -> None:
     """Serve a local org in the foreground. The first line of output is its connection info as JSON."""
     from local_org.server import serve_forever
     from local_org.store import OrgStore
     from rapport.demo import ConnectionInfoSink, seed_store
+    from rapport.parent_watch import interrupt_when_stdin_closes
 
+    if until_stdin_closes:
+        interrupt_when_stdin_closes()
     org_store = (
         OrgStore.open(store) if store else seed_store(accounts, seed, org_data, state_dir)[0]
     )

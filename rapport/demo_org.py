@@ -44,12 +44,16 @@ class OrgProcess(AbstractContextManager["OrgProcess"]):
         """Start seeding and serving; returns at once, ``info`` waits for the org."""
         command = [sys.executable, "-m", "rapport.cli", "local-org", "serve"]
         command += ["--accounts", str(accounts), "--seed", str(seed)]
-        command += ["--state-dir", str(state_dir)]
+        command += ["--state-dir", str(state_dir), "--until-stdin-closes"]
         if org_data is not None:
             command += ["--org-data", str(org_data)]
         # stderr is ours: a refused export folder is explained there by the
-        # child, in the words and with the exit code the CLI gives it.
-        return cls(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+        # child, in the words and with the exit code the CLI gives it. stdin
+        # is a pipe only this process holds: if it dies without stopping the
+        # org, even by kill -9, the pipe closes and the org stops itself.
+        return cls(
+            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        )
 
     @property
     def info(self) -> LocalOrgInfo:
@@ -74,6 +78,8 @@ class OrgProcess(AbstractContextManager["OrgProcess"]):
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        if self._process.stdin is not None:
+            self._process.stdin.close()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
