@@ -64,3 +64,33 @@ def test_dbt_opens_cursors_after_duckdb_has_spilled_to_disk(tmp_path: Path) -> N
         first.execute("create table sorted as select i from t order by r")
         assert (tmp_path / "rapport.duckdb.tmp").is_dir(), "the sort should have spilled"
         Environment.initialize_cursor(credentials, database.cursor())  # the next dbt node
+
+
+def test_dlt_loads_the_warehouse_within_the_same_limits_as_dbt(tmp_path: Path) -> None:
+    """Extraction's load step and dbt share the process's DuckDB buffer pool: without
+    the limit, dlt's connection let DuckDB take 80% of the machine (4.3 GB at L)."""
+    import dlt
+    import duckdb
+
+    from rapport.warehouse.backends import backend_for
+
+    settings = WarehouseSettings(
+        path=tmp_path / "rapport.duckdb", duckdb_memory_limit="96MiB", duckdb_threads=1
+    )
+    pipeline = dlt.pipeline(
+        "limits",
+        destination=backend_for(settings).dlt_destination(),
+        dataset_name="salesforce",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    pipeline.run([{"id": "001000000000001AAA"}], table_name="account")
+    with pipeline.sql_client() as client:
+        used = client.execute_sql(
+            "select current_setting('memory_limit'), current_setting('threads')"
+        )
+    with duckdb.connect() as reference:
+        unlimited = reference.execute("select current_setting('memory_limit')").fetchone()[0]
+        reference.execute("set memory_limit = '96MiB'")
+        expected_memory = reference.execute("select current_setting('memory_limit')").fetchone()[0]
+    assert [tuple(row) for row in used] == [(expected_memory, 1)]
+    assert expected_memory != unlimited

@@ -85,6 +85,19 @@ def dbt_env(settings: WarehouseSettings) -> dict[str, str]:
     return backend_for(settings).dbt_env()
 
 
+def duckdb_limits(settings: WarehouseSettings) -> dict[str, str]:
+    """DuckDB's ``threads`` and ``memory_limit`` for every engine that writes the warehouse.
+
+    dlt's load and dbt's build open the same file in one process and DuckDB
+    keeps one buffer pool for it; each applies these limits (dlt with ``SET
+    GLOBAL`` as it opens the file, dbt on each cursor), so whichever comes
+    first, the pool stays within the process's budget.
+    """
+    threads = settings.duckdb_threads or os.cpu_count() or 1
+    memory = settings.duckdb_memory_limit or default_duckdb_memory_limit()
+    return {"threads": str(threads), "memory_limit": memory}
+
+
 def duckdb_resources(settings: WarehouseSettings) -> dict[str, str]:
     """DuckDB threads and memory limit for profiles.yml.
 
@@ -94,9 +107,11 @@ def duckdb_resources(settings: WarehouseSettings) -> dict[str, str]:
     spill directory cannot be set per cursor, since DuckDB refuses to set it
     again once it has been used.
     """
-    threads = settings.duckdb_threads or os.cpu_count() or 1
-    memory = settings.duckdb_memory_limit or default_duckdb_memory_limit()
-    return {"RAPPORT_DUCKDB_THREADS": str(threads), "RAPPORT_DUCKDB_MEMORY_LIMIT": memory}
+    limits = duckdb_limits(settings)
+    return {
+        "RAPPORT_DUCKDB_THREADS": limits["threads"],
+        "RAPPORT_DUCKDB_MEMORY_LIMIT": limits["memory_limit"],
+    }
 
 
 # DuckDB's buffer pool is not the whole process: Python, dbt's manifest and
