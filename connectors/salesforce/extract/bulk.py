@@ -37,6 +37,7 @@ import pyarrow.csv as pa_csv
 from simple_salesforce import Salesforce
 from simple_salesforce.util import call_salesforce
 
+from connectors.salesforce.api.budget import ApiBudgetReached
 from connectors.salesforce.api.client import SalesforceApiError, SalesforceClient
 from connectors.salesforce.extract.fields import (
     ExtractField,
@@ -172,6 +173,27 @@ class BulkQuery:
                     f"{self.options.job_timeout_seconds:.0f}s (state {state})."
                 )
             self.clock.sleep(delay)
+
+    def delete(self, job_id: str) -> None:
+        """Delete a job whose results have all been read, so the org drops them at once.
+
+        Salesforce keeps a finished job's results for seven days otherwise, and
+        a local org holds them in memory. Best effort: the rows are already
+        delivered, so a refusal, or the API budget spent, is only logged; a
+        later run that tries to resume the job finds it gone and starts anew.
+        """
+
+        def delete_job(sf: Salesforce) -> None:
+            call_salesforce(
+                f"{sf.bulk2_url}query/{job_id}", "DELETE", session=sf.session, headers=_headers(sf)
+            )
+
+        try:
+            self.client.call(delete_job, f"deleting Bulk job {job_id} ({self.object_name})")
+        except (SalesforceApiError, ApiBudgetReached) as error:
+            logger.warning(
+                "Bulk job %s (%s) was read but not deleted: %s", job_id, self.object_name, error
+            )
 
     def download_page(self, job_id: str, locator: str, target: Path) -> str:
         """Write one result page to ``target``; returns the next page's locator ("" at the end)."""

@@ -418,6 +418,7 @@ class ObjectExtraction:
         self._finished(bool(pending.get("full")))
         self._cover(_parse(pending.get(QUERY_STARTED)))
         del self.state["bulk"]
+        query.delete(pending["job_id"])
 
 
 def object_resource(
