@@ -25,6 +25,8 @@ def _stage_rows(passes: list[dict]) -> list[str]:
             elif "records_sent" in extra:
                 sent = sum(extra["records_sent"].values())
                 note = f"{sent:,} records sent; fewest calls for them: {extra['min_send_calls']}"
+                if extra.get("org_ingest_processing_s"):
+                    note += f"; the org's ingest jobs took {extra['org_ingest_processing_s']}s"
                 if extra.get("calls_by_kind"):
                     note += (
                         " ("
