@@ -115,18 +115,37 @@ def run_dbt(
             log(f"dbt {run.status}: {event.data.node_info.unique_id} ({run.execution_time:.1f}s)")
 
     callbacks = [log_node, *([on_event] if on_event else [])]
-    return dbtRunner(callbacks=callbacks).invoke(
-        [
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            # Node lines go through the Prefect logger above; dbt's own log file stays.
-            "--log-level",
-            "warn",
-        ]
-    )
+    try:
+        return dbtRunner(callbacks=callbacks).invoke(
+            [
+                *args,
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                # Node lines go through the Prefect logger above; dbt's own log file stays.
+                "--log-level",
+                "warn",
+            ]
+        )
+    finally:
+        release_duckdb()
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open after an invocation.
+
+    dbt-duckdb holds its database in a class attribute, for the next
+    invocation in the process, and with it DuckDB's buffer pool, up to
+    ``warehouse.duckdb_memory_limit``: the gates and write-back that follow in
+    this process then ran on top of it (at L, write-back took the process
+    past #11's 4 GB). Opening the file again costs milliseconds.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another warehouse's adapter: nothing held here
+        return
+    DuckDBConnectionManager.close_all_connections()
 
 
 def raise_on_failure(args: list[str], result: dbtRunnerResult, node_results: list) -> None:

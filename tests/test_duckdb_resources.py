@@ -94,3 +94,21 @@ def test_dlt_loads_the_warehouse_within_the_same_limits_as_dbt(tmp_path: Path) -
         expected_memory = reference.execute("select current_setting('memory_limit')").fetchone()[0]
     assert [tuple(row) for row in used] == [(expected_memory, 1)]
     assert expected_memory != unlimited
+
+
+def test_dbt_closes_the_warehouse_when_its_invocation_ends(tmp_path: Path) -> None:
+    """dbt-duckdb keeps its database, and DuckDB's buffer pool, open for the next
+    invocation; the gates and write-back then ran on top of it. DuckDB refuses a
+    connection with another configuration while the database is open in the
+    process, so a read-only connection after the build shows it was closed."""
+    import duckdb
+
+    from flows.transform import run_dbt
+    from rapport.environment import scoped_environ
+
+    settings = WarehouseSettings(path=tmp_path / "rapport.duckdb")
+    with scoped_environ(connection.dbt_env(settings)):
+        result = run_dbt(["show", "--inline", "select 1 as one"], log=lambda _: None)
+    assert result.success
+    with duckdb.connect(str(settings.path), read_only=True) as reopened:
+        assert reopened.execute("select 1").fetchone() == (1,)
