@@ -51,6 +51,12 @@ def _stage_rows(passes: list[dict]) -> list[str]:
     return rows
 
 
+def _differing(hand: dict) -> str:
+    """The columns whose values differ, with how many accounts each, when any do."""
+    differing = hand.get("differing_values") or {}
+    return "".join(f"; {column} differs for {n:,}" for column, n in differing.items())
+
+
 def markdown(result: dict) -> str:
     m, gen = result["machine"], result["generation"]
     passes = result["passes"]
@@ -80,7 +86,8 @@ def markdown(result: dict) -> str:
     hand = r["dbt_vs_hand_sql"]
     lines.append(
         f"| dbt build ÷ its SQL as one DuckDB script ({hand['models']} models + {hand['tests']} tests; "
-        f"account_relationship rows match: {hand['rows_match']}) "
+        f"account_relationship rows match: {hand['rows_match']}"
+        f"{_differing(hand)}) "
         f"| {hand['dbt_s']} s ÷ {hand['total_s']} s = {hand['ratio']} | ≤1.5 |"
     )
     if "extract_vs_wire" in r:
